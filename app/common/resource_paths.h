@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <filesystem>
+
+namespace nnb::app {
+
+/// Locates the shipped resources (sample networks, data sample) and profiles for the
+/// executables: $NNB_RESOURCE_DIR / $NNB_PROFILE_DIR if set, else the installed
+/// share/nnbridge/ folders beside the executable's prefix, else the source tree the build came
+/// from. The core never computes locations; the app hands it paths.
+std::filesystem::path resourceDir();
+std::filesystem::path profileDir();
+
+/// The embedded default job's inputs.
+std::filesystem::path defaultModelPath();   ///< resources/models/lenet.onnx
+std::filesystem::path defaultDataSampleDir(); ///< resources/data/fashion-mnist-sample
+
+} // namespace nnb::app
