@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Drives the nnbridge executable as a user would: exit codes, one-line errors naming the file,
+// and reports on the shipped defaults. Malformed models must give exit code 1, never a crash.
+#include <QtTest>
+
+#include "test_paths.h"
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QProcess::ExitStatus status = QProcess::CrashExit;
+    QString out;
+    QString err;
+};
+
+Run runCli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(NNB_CLI_PATH), args);
+    Run r;
+    if (!p.waitForFinished(240000))
+        return r;
+    r.exitCode = p.exitCode();
+    r.status = p.exitStatus();
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QString resource(const char* relative)
+{
+    return QString::fromStdString((nnb::test::resourceDir() / relative).string());
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    QString writeFile(const QString& name, const QByteArray& bytes)
+    {
+        const QString path = m_dir.filePath(name);
+        QFile f(path);
+        f.open(QIODevice::WriteOnly | QIODevice::Truncate);
+        f.write(bytes);
+        return path;
+    }
+
+private slots:
+    void infoOnDefaultModel()
+    {
+        const Run r = runCli({"info"});
+        QCOMPARE(r.status, QProcess::NormalExit);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("lenet.onnx"));
+        QVERIFY(r.out.contains("Conv"));
+        QVERIFY(r.out.contains("61,706")); // LeNet-5 parameters
+        QVERIFY(r.out.contains("op histogram:"));
+    }
+
+    void evalOnSample()
+    {
+        const QString report = m_dir.filePath("eval.json");
+        const Run r = runCli({"eval", resource("models/mlp.onnx"), "--data", "sample", "--limit", "200", "--report", report});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains(QRegularExpression("accuracy +\\d+ / 200 = ")), qPrintable(r.out));
+        QFile f(report);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto json = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(json.value("total").toInt(), 200);
+        QVERIFY(json.value("correct").toInt() > 150);
+    }
+
+    void defaultJob()
+    {
+        const Run r = runCli({"default"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("/ 1000 = "));
+    }
+
+    void usageErrors()
+    {
+        QCOMPARE(runCli({"frobnicate"}).exitCode, 2);
+        QCOMPARE(runCli({}).exitCode, 2);
+        QCOMPARE(runCli({"eval", "--limit", "-3"}).exitCode, 2);
+        const Run badData = runCli({"eval", "--data", "imagenet"});
+        QCOMPARE(badData.exitCode, 1);
+        QVERIFY(badData.err.contains("imagenet"));
+    }
+
+    void malformedModels_data()
+    {
+        QTest::addColumn<QString>("path");
+        QFile good(resource("models/lenet.onnx"));
+        QVERIFY(good.open(QIODevice::ReadOnly));
+        const QByteArray bytes = good.readAll();
+        QTest::addRow("missing file") << m_dir.filePath("does-not-exist.onnx");
+        QTest::addRow("empty file") << writeFile("empty.onnx", {});
+        QTest::addRow("truncated to half") << writeFile("half.onnx", bytes.left(bytes.size() / 2));
+        QTest::addRow("truncated header") << writeFile("head.onnx", bytes.left(7));
+        QTest::addRow("text file") << writeFile("text.onnx", "this is not a neural network\n");
+        QByteArray noise(4096, '\0');
+        quint32 state = 12345;
+        for (auto& c : noise) {
+            state = state * 1664525u + 1013904223u;
+            c = static_cast<char>(state >> 24);
+        }
+        QTest::addRow("random bytes") << writeFile("noise.onnx", noise);
+        QByteArray flipped = bytes;
+        for (int k = 16; k < flipped.size(); k += 997)
+            flipped[k] = static_cast<char>(flipped[k] ^ 0x5a);
+        QTest::addRow("bit flips") << writeFile("flipped.onnx", flipped);
+        QTest::addRow("a directory") << m_dir.path();
+        // Structurally malformed and unsupported models committed as protobuf text.
+        const QDir invalid(QString::fromStdString((nnb::test::dataDir() / "models" / "invalid").string()));
+        for (const QString& file : invalid.entryList({"*.onnx", "*.onnxtxt"}, QDir::Files, QDir::Name))
+            QTest::addRow("%s", qPrintable(file)) << invalid.filePath(file);
+    }
+
+    void malformedModels()
+    {
+        QFETCH(QString, path);
+        const Run r = runCli({"info", path});
+        QCOMPARE(r.status, QProcess::NormalExit);
+        QCOMPARE(r.exitCode, 1);
+        const QStringList lines = r.err.trimmed().split('\n');
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines[0].startsWith("nnbridge: error: "), qPrintable(lines[0]));
+        QVERIFY2(lines[0].contains(QFileInfo(path).fileName()), qPrintable("the error names the file: " + lines[0]));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
