@@ -4,151 +4,16 @@
 // message names the file, the dotted key and its line.
 #include "nnb/hw/profile_io.h"
 
-#include <cmath>
 #include <fstream>
-#include <limits>
-#include <map>
-#include <set>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
+#include "support/yaml_section.h"
 
 namespace nnb::hw {
 namespace {
 
-/// Internal control flow only: thrown while parsing, converted to Error at the API boundary.
-struct KeyError {
-    std::string key;
-    int line = -1; // 1-based, -1 when unknown
-    std::string message;
-};
-
-[[noreturn]] void fail(const std::string& key, const YAML::Node& node, const std::string& message)
-{
-    const int line = node && node.Mark().line >= 0 ? node.Mark().line + 1 : -1;
-    throw KeyError{key, line, message};
-}
-
-std::string join(const std::string& prefix, const std::string& key) { return prefix.empty() ? key : prefix + "." + key; }
-
-/// A mapping node being read: remembers which keys were consumed, to reject unknown ones.
-class Section {
-public:
-    Section(YAML::Node node, std::string path, const YAML::Node& parentForErrors)
-        : m_node(std::move(node))
-        , m_path(std::move(path))
-    {
-        if (!m_node || !m_node.IsMap())
-            fail(m_path.empty() ? "(top level)" : m_path, m_node ? m_node : parentForErrors,
-                 "must be a mapping of keys to values");
-    }
-
-    Section child(const std::string& key) const
-    {
-        return Section(require(key), join(m_path, key), m_node);
-    }
-
-    bool has(const std::string& key) const
-    {
-        m_seen.insert(key);
-        return static_cast<bool>(m_node[key]);
-    }
-
-    YAML::Node require(const std::string& key) const
-    {
-        m_seen.insert(key);
-        YAML::Node value = m_node[key];
-        if (!value)
-            fail(join(m_path, key), m_node, "is missing; add it (see profiles/README.md for the schema)");
-        return value;
-    }
-
-    template <class T>
-    T scalar(const std::string& key, const char* typeName) const
-    {
-        const YAML::Node value = require(key);
-        if (!value.IsScalar())
-            fail(join(m_path, key), value, std::string("must be ") + typeName);
-        try {
-            return value.as<T>();
-        } catch (const YAML::Exception&) {
-            fail(join(m_path, key), value, std::string("must be ") + typeName + ", got '" + value.Scalar() + "'");
-        }
-    }
-
-    int integer(const std::string& key, int lo, int hi) const
-    {
-        const auto v = scalar<long long>(key, "an integer");
-        if (v < lo || v > hi)
-            fail(join(m_path, key), m_node[key],
-                 "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + std::to_string(v));
-        return static_cast<int>(v);
-    }
-
-    int integerOr(const std::string& key, int lo, int hi, int fallback) const
-    {
-        return has(key) ? integer(key, lo, hi) : fallback;
-    }
-
-    double number(const std::string& key, double lo, double hi) const
-    {
-        const auto v = scalar<double>(key, "a number");
-        if (!std::isfinite(v) || v < lo || v > hi) {
-            std::ostringstream msg;
-            msg << "must be a number between " << lo << " and " << hi << ", got " << m_node[key].Scalar();
-            fail(join(m_path, key), m_node[key], msg.str());
-        }
-        return v;
-    }
-
-    double numberOr(const std::string& key, double lo, double hi, double fallback) const
-    {
-        return has(key) ? number(key, lo, hi) : fallback;
-    }
-
-    bool boolean(const std::string& key) const { return scalar<bool>(key, "true or false"); }
-    bool booleanOr(const std::string& key, bool fallback) const { return has(key) ? boolean(key) : fallback; }
-    std::string string(const std::string& key) const { return scalar<std::string>(key, "a string"); }
-    std::string stringOr(const std::string& key, const std::string& fallback) const
-    {
-        return has(key) ? string(key) : fallback;
-    }
-
-    template <class E>
-    E choice(const std::string& key, const std::map<std::string, E>& options) const
-    {
-        const std::string value = string(key);
-        const auto it = options.find(value);
-        if (it == options.end()) {
-            std::string names;
-            for (const auto& [name, unused] : options)
-                names += (names.empty() ? "" : ", ") + name;
-            fail(join(m_path, key), m_node[key], "'" + value + "' is not one of: " + names);
-        }
-        return it->second;
-    }
-
-    /// Rejects keys that were never asked for: they are typos or belong to another schema.
-    void rejectUnknownKeys() const
-    {
-        for (const auto& entry : m_node) {
-            const auto key = entry.first.as<std::string>();
-            if (!m_seen.count(key)) {
-                std::string known;
-                for (const auto& k : m_seen)
-                    known += (known.empty() ? "" : ", ") + k;
-                fail(join(m_path, key), entry.first, "is not a known key here (known: " + known + ")");
-            }
-        }
-    }
-
-    const YAML::Node& node() const { return m_node; }
-
-private:
-    YAML::Node m_node;
-    std::string m_path;
-    mutable std::set<std::string> m_seen;
-};
+using detail::fail;
+using detail::Section;
 
 const std::map<std::string, WeightEncoding> kEncodings{
     {"integer", WeightEncoding::Integer}, {"bit_sliced", WeightEncoding::BitSliced}, {"value_set", WeightEncoding::ValueSet}};
@@ -289,35 +154,16 @@ Profile readProfile(const YAML::Node& root)
     return p;
 }
 
-Error toError(const KeyError& e, std::string_view source)
-{
-    std::string where = "key " + e.key;
-    if (e.line > 0)
-        where += " (line " + std::to_string(e.line) + ")";
-    return Error{Errc::InvalidProfile, where + ": " + e.message, {"profile " + std::string(source)}};
-}
-
 } // namespace
 
 Expected<Profile> parseProfile(std::string_view yaml, std::string_view sourceName)
 {
-    try {
-        const YAML::Node root = YAML::Load(std::string(yaml));
-        if (!root || root.IsNull())
-            return tl::unexpected<Error>(Error{Errc::InvalidProfile, "the file is empty; a profile needs the keys in profiles/README.md",
-                                               {"profile " + std::string(sourceName)}});
+    const std::string label = "profile " + std::string(sourceName);
+    return detail::parseYamlDocument<Profile>(yaml, label, [&](const YAML::Node& root) -> Expected<Profile> {
         Profile profile = readProfile(root);
-        NNB_RETURN_IF_ERROR(addContext(validateProfile(profile), "profile " + std::string(sourceName)));
+        NNB_RETURN_IF_ERROR(addContext(validateProfile(profile), label));
         return profile;
-    } catch (const KeyError& e) {
-        return tl::unexpected<Error>(toError(e, sourceName));
-    } catch (const YAML::Exception& e) {
-        const int line = e.mark.line >= 0 ? e.mark.line + 1 : -1;
-        return tl::unexpected<Error>(Error{Errc::InvalidProfile,
-                                           "not valid YAML" + (line > 0 ? " at line " + std::to_string(line) : std::string()) +
-                                               ": " + e.msg,
-                                           {"profile " + std::string(sourceName)}});
-    }
+    });
 }
 
 Expected<Profile> loadProfile(const std::filesystem::path& path)
