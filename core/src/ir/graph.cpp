@@ -60,6 +60,54 @@ std::vector<std::vector<NodeId>> Graph::consumers() const
     return result;
 }
 
+void Graph::replaceAllUses(ValueId from, ValueId to)
+{
+    for (Node& node : m_nodes)
+        for (ValueId& in : node.inputs)
+            if (in == from)
+                in = to;
+    for (ValueId& out : m_outputs)
+        if (out == from)
+            out = to;
+}
+
+void Graph::eraseNodes(const std::vector<bool>& dead)
+{
+    std::vector<Node> kept;
+    kept.reserve(m_nodes.size());
+    for (size_t k = 0; k < m_nodes.size(); ++k) {
+        if (k < dead.size() && dead[k]) {
+            for (ValueId out : m_nodes[k].outputs)
+                if (out >= 0 && out < numValues())
+                    m_values[static_cast<size_t>(out)].producer = kNoNode;
+            continue;
+        }
+        kept.push_back(std::move(m_nodes[k]));
+    }
+    m_nodes = std::move(kept);
+    for (size_t k = 0; k < m_nodes.size(); ++k)
+        for (ValueId out : m_nodes[k].outputs)
+            if (out >= 0 && out < numValues())
+                m_values[static_cast<size_t>(out)].producer = static_cast<NodeId>(k);
+}
+
+std::string Graph::uniqueValueName(const std::string& base) const
+{
+    auto taken = [&](const std::string& name) {
+        for (const Value& v : m_values)
+            if (v.name == name)
+                return true;
+        return false;
+    };
+    if (!taken(base))
+        return base;
+    for (int k = 1;; ++k) {
+        std::string candidate = base + "." + std::to_string(k);
+        if (!taken(candidate))
+            return candidate;
+    }
+}
+
 Expected<std::vector<NodeId>> Graph::topologicalOrder() const
 {
     // Kahn's algorithm with a min-heap on node id, so an already sorted graph keeps its order

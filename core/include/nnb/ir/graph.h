@@ -41,8 +41,8 @@ struct Node {
     Attributes attrs;
 };
 
-/// A computational graph: values, nodes, and the graph's inputs and outputs. Ids are indices
-/// and stay valid while the graph lives (no erasure yet). Invariants checked by verify():
+/// A computational graph: values, nodes, and the graph's inputs and outputs. Ids are indices;
+/// value ids stay valid while the graph lives, node ids until eraseNodes(). Invariants checked by verify():
 /// every value has at most one producer, every node input is defined before use, and the
 /// nodes form a DAG. After sortTopologically() the node vector is in topological order, which
 /// the importer guarantees on return.
@@ -84,6 +84,17 @@ public:
     [[nodiscard]] Expected<void> sortTopologically();
     /// \returns for every value the nodes that read it.
     std::vector<std::vector<NodeId>> consumers() const;
+
+    /// Makes every node input and graph output that reads \p from read \p to instead.
+    void replaceAllUses(ValueId from, ValueId to);
+    /// Removes the nodes with \p dead[id] set, keeping the others in order, and fixes producer
+    /// links. Node ids change; value ids do not (values of removed nodes stay as orphans, which
+    /// the printer and executor ignore). \p dead must have numNodes() entries.
+    void eraseNodes(const std::vector<bool>& dead);
+    /// Replaces the outputs list.
+    void setOutputs(std::vector<ValueId> outputs) { m_outputs = std::move(outputs); }
+    /// \returns a value name not used yet, derived from \p base ("conv1.weight" -> "conv1.weight.1").
+    std::string uniqueValueName(const std::string& base) const;
 
 private:
     std::vector<Value> m_values;

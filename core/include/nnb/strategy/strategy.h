@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <string>
+
+namespace nnb::strategy {
+
+/// What to do with a function the hardware neuron cannot compute (sigmoid, tanh, leaky ReLU,
+/// clip, ...).
+enum class FunctionPolicy {
+    MlpApproximator, ///< replace it by a small MLP of the hardware's own neurons (ASPLOS'18 §graph reform)
+    Host,            ///< run it off-chip on the host (reported as an off-chip op)
+};
+
+/// How pooling layers are realised.
+enum class PoolingPolicy {
+    CoreOps, ///< average pooling as a linear core-op, max pooling as an exact ReLU max-tree
+    Host,    ///< run pooling off-chip
+};
+
+/// How a weight matrix larger than one crossbar is split.
+enum class SplitPolicy {
+    ExactPartialSums, ///< digital accumulation of row-split partial sums (exact; needs the hardware to support it)
+    MergeLayer,       ///< partial core-ops feed an extra merge core-op through the hardware neuron
+    BlockDiagonal,    ///< NEUTRAMS: permute and prune to block-diagonal crossbar-sized blocks (needs retraining)
+    Auto,             ///< ExactPartialSums when the profile accumulates digitally, else MergeLayer
+};
+
+/// The user's choices of how to transform a network for a profile. Kept apart from the
+/// hardware profile (what the chip can do) as Timeloop keeps mapper options apart from the
+/// architecture. Read from YAML by loadStrategy (strategy_io.h); every field has a default.
+struct Strategy {
+    std::string name = "default";
+
+    FunctionPolicy functions = FunctionPolicy::MlpApproximator;
+    int approximatorWidth = 16;        ///< hidden neurons per approximated scalar function
+    int approximatorIterations = 300;  ///< training budget of each approximator fit
+    double approximatorRangeMargin = 0.1; ///< widen the calibrated input range by this fraction per side
+
+    PoolingPolicy pooling = PoolingPolicy::CoreOps;
+    SplitPolicy split = SplitPolicy::Auto;
+
+    int calibrationImages = 256; ///< images used to calibrate ranges (approximators, later quantisation)
+    uint64_t seed = 1;
+};
+
+const char* toString(FunctionPolicy policy);
+const char* toString(PoolingPolicy policy);
+const char* toString(SplitPolicy policy);
+
+} // namespace nnb::strategy
