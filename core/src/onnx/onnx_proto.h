@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The one include of the ONNX protobuf classes for the importer. Inside namespace nnb::onnx the
+// name `onnx` means nnbridge's own namespace, so the protobuf classes are reached through the
+// alias `pb` (pb::ModelProto) rather than a fragile `::onnx::` spelled at every use.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+namespace nnb::onnx::detail {
+namespace pb = ::onnx;
+} // namespace nnb::onnx::detail
