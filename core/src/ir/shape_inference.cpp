@@ -285,6 +285,59 @@ Expected<Shape> inferBatchNorm(const std::vector<Shape>& in)
     return x;
 }
 
+Expected<Shape> inferCoreOp(const Node& node, const std::vector<Shape>& in)
+{
+    const std::string kind = node.attrs.getString("kind", "dense");
+    if (kind == "conv")
+        return inferConv(node, in);
+    if (kind != "dense")
+        return shapeError("CoreOp kind '" + kind + "' is neither dense nor conv");
+    NNB_RETURN_IF_ERROR(requireRank(in[0], 2, "dense CoreOp input"));
+    NNB_RETURN_IF_ERROR(requireRank(in[1], 2, "dense CoreOp weight [in/group, out]"));
+    // Grouped dense core-ops (group g): output block j reads input block j only, so the weight
+    // holds one [in/g, out/g] block per group side by side.
+    const int64_t group = node.attrs.getInt("group", 1);
+    if (group < 1 || in[1][1] % group != 0)
+        return shapeError("dense CoreOp group " + std::to_string(group) + " does not divide its " +
+                          std::to_string(in[1][1]) + " outputs");
+    if (!dimsCompatible(in[0][1], in[1][0] * group))
+        return shapeError("dense CoreOp input " + shapeToString(in[0]) + " does not match weight " + shapeToString(in[1]) +
+                          " with group " + std::to_string(group));
+    if (in.size() > 2 && !in[2].empty() && (in[2].size() != 1 || in[2][0] != in[1][1]))
+        return shapeError("dense CoreOp bias " + shapeToString(in[2]) + " must be [" + std::to_string(in[1][1]) + "]");
+    return Shape{in[0][0], in[1][1]};
+}
+
+Expected<Shape> inferSlice(const Node& node, const Shape& x)
+{
+    NNB_TRY(const int64_t axis, normalizeAxis(node.attrs.getInt("axis", 1), static_cast<int64_t>(x.size()), "Slice axis"));
+    const int64_t start = node.attrs.getInt("start", 0);
+    const int64_t end = node.attrs.getInt("end", 0);
+    const int64_t dim = x[static_cast<size_t>(axis)];
+    if (start < 0 || end <= start || (dim != kDynamicDim && end > dim))
+        return shapeError("Slice [" + std::to_string(start) + ", " + std::to_string(end) + ") is outside dimension " +
+                          std::to_string(axis) + " of " + shapeToString(x));
+    Shape out = x;
+    out[static_cast<size_t>(axis)] = end - start;
+    return out;
+}
+
+Expected<Shape> inferAccumulate(const std::vector<Shape>& in)
+{
+    Shape out = in[0];
+    for (size_t k = 1; k < in.size(); ++k) {
+        if (in[k].size() != out.size())
+            return shapeError("Accumulate inputs differ in rank: " + shapeToString(out) + " and " + shapeToString(in[k]));
+        for (size_t d = 0; d < out.size(); ++d) {
+            if (!dimsCompatible(out[d], in[k][d]))
+                return shapeError("Accumulate inputs differ: " + shapeToString(out) + " and " + shapeToString(in[k]));
+            if (out[d] == kDynamicDim)
+                out[d] = in[k][d];
+        }
+    }
+    return out;
+}
+
 Expected<void> requireScalarLike(const Shape& s, const char* what)
 {
     if (!s.empty() && numElements(s) != 1)
@@ -332,6 +385,9 @@ Expected<Shape> inferPrimary(const Node& node, const std::vector<Shape>& in, con
     case OpKind::Reshape: return inferReshape(node, in[0], consts.size() > 1 ? consts[1] : nullptr);
     case OpKind::Transpose: return inferTranspose(node, in[0]);
     case OpKind::Concat: return inferConcat(node, in);
+    case OpKind::CoreOp: return inferCoreOp(node, in);
+    case OpKind::Slice: return inferSlice(node, in[0]);
+    case OpKind::Accumulate: return inferAccumulate(in);
     }
     return makeError(Errc::Internal, "no shape rule for " + opStr(node));
 }

@@ -11,6 +11,18 @@ std::vector<PassId> defaultPipeline()
         PassId::DropIdentity,
         PassId::FoldBatchNorm,
         PassId::CanonicalizeShapes,
+        // Ranges are measured on the normalized graph, whose values are the ones later passes see.
+        PassId::CalibrateRanges,
+        // Approximators first, so reform-linear sees no Sigmoid/Tanh and fuses only real ReLUs.
+        PassId::ApproximateFunctions,
+        PassId::ReformLinear,
+        // Pooling after linear layers: the max-tree drops its negative half when its input comes
+        // from a ReLU core-op, which is only visible once reform-linear fused the ReLUs.
+        PassId::ReformPooling,
+        PassId::ReformElementwise,
+        PassId::PlaceHostOps,
+        // Splitting last: every earlier pass may create core-ops, and all must fit.
+        PassId::SplitMerge,
     };
 }
 

@@ -35,3 +35,42 @@ inline std::string describe(const ir::Node& node)
 }
 
 } // namespace nnb::passes::detail
+
+namespace nnb::passes::detail {
+
+/// \returns true if \p value is provably >= 0 from the graph's structure: the output of a ReLU,
+/// of a core-op whose neuron is relu/ramp, or of routing and pooling over such values. Used to
+/// drop the negative half of exact rewrites (max-trees), never from calibration data.
+inline bool isNonNegative(const ir::Graph& graph, ir::ValueId value, int depth = 0)
+{
+    const ir::NodeId producer = graph.value(value).producer;
+    if (producer == ir::kNoNode || depth > 64)
+        return false;
+    const ir::Node& node = graph.node(producer);
+    switch (node.op) {
+    case ir::OpKind::Relu: return true;
+    case ir::OpKind::Sigmoid: return true;
+    case ir::OpKind::CoreOp:
+    case ir::OpKind::Accumulate: {
+        const std::string act = node.attrs.getString("activation", "none");
+        return act == "relu" || act == "ramp";
+    }
+    case ir::OpKind::MaxPool:
+    case ir::OpKind::AveragePool:
+    case ir::OpKind::GlobalAveragePool:
+    case ir::OpKind::Flatten:
+    case ir::OpKind::Reshape:
+    case ir::OpKind::Transpose:
+    case ir::OpKind::Identity:
+    case ir::OpKind::Dropout:
+    case ir::OpKind::Slice: return isNonNegative(graph, node.inputs[0], depth + 1);
+    case ir::OpKind::Concat:
+        for (ir::ValueId in : node.inputs)
+            if (!isNonNegative(graph, in, depth + 1))
+                return false;
+        return true;
+    default: return false;
+    }
+}
+
+} // namespace nnb::passes::detail

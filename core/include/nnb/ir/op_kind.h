@@ -6,16 +6,22 @@
 
 namespace nnb::ir {
 
-/// Every operation the IR knows, generated from ops.def.
+/// Every operation the IR knows: the ONNX ops of ops.def, then the compiler-internal ops of
+/// internal_ops.def.
 enum class OpKind {
 #define NNB_OP(Enum, Name, MinIn, MaxIn) Enum,
 #include "nnb/ir/ops.def"
+#define NNB_INTERNAL_OP(Enum, Name, MinIn, MaxIn) Enum,
+#include "nnb/ir/internal_ops.def"
 };
 
 /// \returns the ONNX-style name of \p op ("Conv").
 std::string_view opName(OpKind op);
-/// \returns the op called \p name, or nullopt when the IR has no such op.
+/// \returns the ONNX op called \p name, or nullopt when the IR has no such ONNX op. Internal
+/// ops are never returned, so no model can smuggle one in.
 std::optional<OpKind> parseOpName(std::string_view name);
+/// \returns true for the compiler-internal ops (internal_ops.def).
+bool isInternalOp(OpKind op);
 /// \returns the minimum and maximum number of input slots of \p op (optional inputs included).
 int minInputs(OpKind op);
 int maxInputs(OpKind op);

@@ -26,12 +26,38 @@ std::string_view passDescription(PassId id);
 /// \returns all registered passes in registry order.
 const std::vector<PassId>& allPasses();
 
+/// Observed range of one value over the calibration inputs.
+struct ValueRange {
+    float min = 0.0f;
+    float max = 0.0f;
+    bool known = false;
+};
+
+/// Report of one function approximator built by approximate-functions.
+struct ApproximatorReport {
+    std::string layer;    ///< the replaced node
+    std::string function; ///< "Sigmoid", "Tanh", ...
+    int width = 0;        ///< hidden neurons
+    double lo = 0.0, hi = 0.0;        ///< fitted input range
+    double maxAbsError = 0.0, rmsError = 0.0; ///< on a dense grid over [lo, hi]
+};
+
+/// State that passes of one compile share: inputs for calibration-driven passes and what they
+/// found. Value ids are stable across passes (values are never renumbered), so ranges recorded
+/// by calibrate-ranges stay valid for later passes.
+struct CompileState {
+    std::vector<ir::Tensor> calibrationInputs; ///< one tensor per graph input, batch first
+    std::vector<ValueRange> ranges;            ///< by ValueId; empty until calibrate-ranges ran
+    std::vector<ApproximatorReport> approximators;
+};
+
 /// What every pass may read, and where it records findings.
 struct PassContext {
     const hw::Profile& profile;
     const strategy::Strategy& strategy;
     const RunContext& run;
     Diagnostics& diagnostics;
+    CompileState& state;
 };
 
 /// A graph-to-graph transformation. Non-virtual interface: run() owns the common hooks
