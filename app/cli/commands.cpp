@@ -2,7 +2,6 @@
 #include "commands.h"
 
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <thread>
@@ -15,6 +14,8 @@
 #include "nnb/exec/executor.h"
 #include "nnb/ir/printer.h"
 #include "nnb/onnx/import.h"
+#include "data_sets.h"
+#include "report_json.h"
 #include "report_table.h"
 #include "resource_paths.h"
 
@@ -73,37 +74,6 @@ void printModelSummary(const onnx::ImportedModel& model)
     fmt::print("\n");
 }
 
-Expected<data::Dataset> loadData(const std::string& spec)
-{
-    if (spec == "fashion-mnist")
-        return data::loadFashionMnistTest(data::kDebianFashionMnistDir);
-    if (spec == "sample")
-        return data::loadFashionMnistTest(app::defaultDataSampleDir());
-    if (std::filesystem::is_directory(spec))
-        return data::loadFashionMnistTest(spec);
-    return makeError(Errc::InvalidArgument, "unknown data set '" + spec +
-                                                "': use 'fashion-mnist' (the Debian package), 'sample' (the shipped "
-                                                "1,000 images) or a directory holding t10k-*-ubyte[.gz] IDX files");
-}
-
-Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json)
-{
-    // Write a sibling temporary file and rename it over the target, so a crash never leaves a
-    // half-written report.
-    const auto tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << json.dump(2) << "\n";
-        if (!out.good())
-            return makeError(Errc::Io, "cannot write '" + tmp + "'");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec)
-        return makeError(Errc::Io, "cannot replace '" + path.string() + "': " + ec.message());
-    return {};
-}
-
 } // namespace
 
 Expected<void> runInfo(const InfoOptions& options)
@@ -118,7 +88,7 @@ Expected<void> runInfo(const InfoOptions& options)
 Expected<void> runEval(const EvalOptions& options)
 {
     NNB_TRY(auto model, onnx::importModel(options.model));
-    NNB_TRY(const auto data, loadData(options.data));
+    NNB_TRY(const auto data, loadDataSet(options.data));
     const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     exec::Executor executor(std::make_shared<const ir::Graph>(std::move(model.graph)), exec::ExecutorOptions{threads});
     eval::ClassificationOptions evalOptions;
@@ -140,7 +110,7 @@ Expected<void> runEval(const EvalOptions& options)
                               {"images_per_second", result.imagesPerSecond()},
                               {"batch_size", options.batch},
                               {"threads", threads}};
-        NNB_RETURN_IF_ERROR(writeJsonAtomically(options.reportPath, report));
+        NNB_RETURN_IF_ERROR(app::writeJsonAtomically(options.reportPath, report));
         fmt::print("report     {}\n", options.reportPath.string());
     }
     return {};

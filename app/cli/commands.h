@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "nnb/support/expected.h"
 
@@ -22,6 +23,27 @@ struct EvalOptions {
     int threads = 0;
     std::filesystem::path reportPath;   ///< optional JSON report
 };
+
+struct CompileCommandOptions {
+    std::filesystem::path model;
+    std::string profile = "generic";   ///< a profile id (profiles/<id>.yaml) or a file path
+    std::filesystem::path strategy;    ///< optional strategy file; built-in defaults otherwise
+    std::filesystem::path reportPath;  ///< optional JSON report
+    std::string data = "sample";       ///< calibration and equivalence data (as for eval)
+    int calibrationImages = -1;        ///< overrides the strategy's count when >= 0
+    int equivalenceImages = 256;       ///< images for the float equivalence check; 0 skips it
+    std::vector<std::string> dumpAfter;
+    std::string stopAfter;
+    bool verifyEach = false;
+    bool printIr = false;
+};
+
+/// `nnbridge compile`: transform a network for a profile; per-layer resources and totals.
+[[nodiscard]] Expected<void> runCompile(const CompileCommandOptions& options);
+/// `nnbridge passes`: list the registered passes and the default pipeline.
+void runListPasses();
+/// `nnbridge profiles`: list the shipped profiles.
+[[nodiscard]] Expected<void> runListProfiles();
 
 /// `nnbridge info`: layers, shapes, parameter counts and the op histogram.
 [[nodiscard]] Expected<void> runInfo(const InfoOptions& options);

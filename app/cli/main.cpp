@@ -41,7 +41,29 @@ int main(int argc, char** argv)
     evalCmd->add_option("--threads", eval.threads, "Worker threads (0: all cores)")->check(CLI::NonNegativeNumber);
     evalCmd->add_option("--report", eval.reportPath, "Write a JSON report to this file");
 
-    app.add_subcommand("default", "Run the embedded default job headless (shipped network and data sample)");
+    nnb::cli::CompileCommandOptions compileOptions;
+    auto* compileCmd = app.add_subcommand("compile", "Transform a network for a hardware profile and report its resources");
+    compileCmd->add_option("model", compileOptions.model, "ONNX model file (default: the shipped LeNet)");
+    compileCmd->add_option("--profile,-p", compileOptions.profile, "Profile id (see `nnbridge profiles`) or YAML file")
+        ->capture_default_str();
+    compileCmd->add_option("--strategy,-s", compileOptions.strategy, "Strategy YAML file (default: built-in defaults)");
+    compileCmd->add_option("--report", compileOptions.reportPath, "Write the JSON compile report to this file");
+    compileCmd->add_option("--data", compileOptions.data, "Calibration and equivalence images: fashion-mnist, sample or a directory")
+        ->capture_default_str();
+    compileCmd->add_option("--calib", compileOptions.calibrationImages, "Calibration images (overrides the strategy)")
+        ->check(CLI::NonNegativeNumber);
+    compileCmd->add_option("--check-equivalence", compileOptions.equivalenceImages,
+                           "Images for the float equivalence check of the core-op graph (0 skips it)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    compileCmd->add_option("--dump-after", compileOptions.dumpAfter, "Print the IR after this pass (repeatable)");
+    compileCmd->add_option("--stop-after", compileOptions.stopAfter, "Stop the pipeline after this pass");
+    compileCmd->add_flag("--verify-each", compileOptions.verifyEach, "Run the IR verifier after every pass");
+    compileCmd->add_flag("--ir", compileOptions.printIr, "Print the compiled IR");
+
+    auto* passesCmd = app.add_subcommand("passes", "List the compiler passes and the default pipeline");
+    auto* profilesCmd = app.add_subcommand("profiles", "List the shipped hardware profiles");
+    app.add_subcommand("default", "Run the embedded default job headless (shipped network, data sample, profile)");
 
     try {
         app.parse(argc, argv);
@@ -54,9 +76,19 @@ int main(int argc, char** argv)
         info.model = nnb::app::defaultModelPath();
     if (eval.model.empty())
         eval.model = nnb::app::defaultModelPath();
+    if (compileOptions.model.empty())
+        compileOptions.model = nnb::app::defaultModelPath();
     if (*infoCmd)
         return report(nnb::cli::runInfo(info));
     if (*evalCmd)
         return report(nnb::cli::runEval(eval));
+    if (*compileCmd)
+        return report(nnb::cli::runCompile(compileOptions));
+    if (*passesCmd) {
+        nnb::cli::runListPasses();
+        return 0;
+    }
+    if (*profilesCmd)
+        return report(nnb::cli::runListProfiles());
     return report(nnb::cli::runDefault());
 }

@@ -15,6 +15,13 @@ class CalibrateRangesPass final : public PassBase<PassId::CalibrateRanges> {
     Expected<bool> runImpl(ir::Graph& graph, const PassContext& ctx) override
     {
         ctx.state.ranges.assign(static_cast<size_t>(graph.numValues()), ValueRange{});
+        // Only approximated functions consume ranges so far; do not pay for a float run otherwise.
+        const bool needed = std::any_of(graph.nodes().begin(), graph.nodes().end(), [](const ir::Node& n) {
+            return n.op == ir::OpKind::Sigmoid || n.op == ir::OpKind::Tanh || n.op == ir::OpKind::LeakyRelu ||
+                   n.op == ir::OpKind::Clip;
+        });
+        if (!needed)
+            return false;
         if (ctx.state.calibrationInputs.empty()) {
             ctx.diagnostics.push_back({Severity::Info, "calibration",
                                        "no calibration data given: ranges fall back to defaults"});

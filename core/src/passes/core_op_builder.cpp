@@ -50,6 +50,7 @@ ir::ValueId addConcat(ir::Graph& graph, const std::string& name, const std::stri
     ir::Attributes attrs;
     attrs.set("axis", axis);
     attrs.set("layer", layer);
+    attrs.set("placement", std::string("routing"));
     output = ensureOutput(graph, output, name);
     graph.addNode(name, ir::OpKind::Concat, std::move(inputs), {output}, std::move(attrs));
     return output;

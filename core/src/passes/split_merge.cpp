@@ -105,6 +105,7 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
             return makeError(Errc::InvalidArgument,
                              "split policy block_diagonal is not implemented yet; use auto, exact_partial_sums or merge_layer");
         m_mergeThroughNeurons = merge;
+        m_run = &ctx.run;
 
         bool changed = false;
         // Each round splits every oversized core-op once; merge core-ops that are still too wide
@@ -116,9 +117,11 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
             std::vector<bool> dead(static_cast<size_t>(count), false);
             bool roundChanged = false;
             for (ir::NodeId n = 0; n < count; ++n) {
-                const ir::Node node = graph.node(n);
-                if (node.op != ir::OpKind::CoreOp)
+                if (graph.node(n).op != ir::OpKind::CoreOp)
                     continue;
+                if (ctx.run.cancelled()) // per core-op: one huge layer must not delay a cancel
+                    return makeError(Errc::Cancelled, "compile cancelled");
+                const ir::Node node = graph.node(n);
                 const Footprint f = footprintOf(graph, node);
                 const bool groupFits = f.rows() <= rows && f.outPerGroup <= cols;
                 bool split = false;
@@ -140,7 +143,7 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
                                                        std::to_string(rows) + " crossbar rows; use larger crossbars"});
                         continue;
                     }
-                    splitDense(graph, node, f, rows, cols);
+                    NNB_RETURN_IF_ERROR(splitDense(graph, node, f, rows, cols));
                     split = true;
                 }
                 if (split) {
@@ -189,7 +192,7 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
     }
 
     /// Splits a g=1 core-op into crossbar tiles (rows: input units, columns: outputs).
-    void splitDense(ir::Graph& graph, const ir::Node& node, const Footprint& f, int64_t rows, int64_t cols)
+    Expected<void> splitDense(ir::Graph& graph, const ir::Node& node, const Footprint& f, int64_t rows, int64_t cols)
     {
         const ir::Tensor& w = *graph.value(node.inputs[1]).constant;
         const CoreOpSpec base = specOf(node);
@@ -208,6 +211,8 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
         }
         std::vector<ir::ValueId> parts;
         for (int64_t o0 = 0; o0 < f.outPerGroup; o0 += width) {
+            if (m_run && m_run->cancelled())
+                return makeError(Errc::Cancelled, "compile cancelled");
             const int64_t o1 = std::min(f.outPerGroup, o0 + width);
             const std::string col = node.name + ".c" + std::to_string(o0 / width);
             if (rowBlocks == 1) {
@@ -259,6 +264,7 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
             parts.push_back(addCoreOp(graph, col + ".merge", spec, joined, std::move(mw), biasBlock(graph, node, o0, o1)));
         }
         join(graph, node, base.layer, parts);
+        return {};
     }
 
     /// Routes the column parts to the original output (a Concat when there are several).
@@ -277,6 +283,7 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
     }
 
     bool m_mergeThroughNeurons = false;
+    const RunContext* m_run = nullptr;
 };
 
 } // namespace

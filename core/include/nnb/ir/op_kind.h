@@ -9,10 +9,14 @@ namespace nnb::ir {
 /// Every operation the IR knows: the ONNX ops of ops.def, then the compiler-internal ops of
 /// internal_ops.def.
 enum class OpKind {
+// Qt's moc parses this header when GUI code includes it and cannot follow an #include inside an
+// enum body; it needs no enumerators, so they are hidden from it.
+#ifndef Q_MOC_RUN
 #define NNB_OP(Enum, Name, MinIn, MaxIn) Enum,
 #include "nnb/ir/ops.def"
 #define NNB_INTERNAL_OP(Enum, Name, MinIn, MaxIn) Enum,
 #include "nnb/ir/internal_ops.def"
+#endif
 };
 
 /// \returns the ONNX-style name of \p op ("Conv").

@@ -15,8 +15,12 @@ namespace nnb::passes {
 
 /// Every registered pass, generated from passes.def.
 enum class PassId {
+// Qt's moc parses this header when GUI code includes it and cannot follow an #include inside an
+// enum body; it needs no enumerators, so they are hidden from it.
+#ifndef Q_MOC_RUN
 #define NNB_PASS(Enum, Name, Description) Enum,
 #include "nnb/passes/passes.def"
+#endif
 };
 
 std::string_view passName(PassId id);

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `nnbridge compile`, `nnbridge passes`, `nnbridge profiles`.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "data_sets.h"
+#include "nnb/compile.h"
+#include "nnb/eval/equivalence.h"
+#include "nnb/hw/profile_io.h"
+#include "nnb/ir/printer.h"
+#include "nnb/onnx/import.h"
+#include "nnb/passes/pipeline.h"
+#include "nnb/strategy/strategy_io.h"
+#include "report_json.h"
+#include "report_table.h"
+#include "resource_paths.h"
+
+namespace nnb::cli {
+namespace {
+
+Expected<hw::Profile> resolveProfile(const std::string& spec)
+{
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(spec, ec))
+        return hw::loadProfile(spec);
+    const auto shipped = app::profileDir() / (spec + ".yaml");
+    if (std::filesystem::is_regular_file(shipped, ec))
+        return hw::loadProfile(shipped);
+    std::string known;
+    for (const auto& entry : std::filesystem::directory_iterator(app::profileDir(), ec))
+        if (entry.path().extension() == ".yaml")
+            known += (known.empty() ? "" : ", ") + entry.path().stem().string();
+    return makeError(Errc::InvalidArgument, "no profile '" + spec + "': give a file or one of: " + known);
+}
+
+std::string percent(double v) { return fmt::format("{:.1f}", v); }
+
+void printReport(const CompileResult& result, const std::optional<eval::Equivalence>& eq)
+{
+    const auto& r = result.resources;
+    ReportTable table({"layer", "op", "rewrite", "core-ops", "crossbars", "weights", "util %", "lower bound", "MVMs/inf"});
+    for (size_t c : {0u, 1u, 2u})
+        table.setLeftAligned(c);
+    for (const auto& l : r.layers)
+        table.addRow({l.layer, l.op, l.rewrite, std::to_string(l.coreOps), std::to_string(l.crossbars),
+                      std::to_string(l.weights), l.coreOps ? percent(l.utilizationPercent) : "", std::to_string(l.lowerBound),
+                      std::to_string(l.mvmsPerInference)});
+    table.addRow({"total", "", r.offChipOps ? std::to_string(r.offChipOps) + " off-chip op(s)" : "", std::to_string(r.coreOps),
+                  std::to_string(r.crossbars), std::to_string(r.weights), percent(r.utilizationPercent),
+                  std::to_string(r.lowerBound), std::to_string(r.mvmsPerInference)});
+    fmt::print("{}", table.render());
+    fmt::print("crossbars: {} used, lower bound {} ({}x{} crossbars, {} array(s) per weight block)\n", r.crossbars,
+               r.lowerBound, result.profile.crossbar.rows, result.profile.crossbar.cols, result.profile.arraysPerWeightBlock());
+    for (const auto& a : result.approximators)
+        fmt::print("approximator {} ({}): {} hidden neurons on [{:.3g}, {:.3g}], max error {:.2e}, RMS {:.2e}\n", a.layer,
+                   a.function, a.width, a.lo, a.hi, a.maxAbsError, a.rmsError);
+    if (eq)
+        fmt::print("float equivalence on {} images: max relative difference {:.2e}, predictions agree on {} / {}\n",
+                   eq->samples, eq->maxRelativeDifference, eq->agreeingPredictions, eq->samples);
+    for (const auto& d : result.diagnostics)
+        fmt::print("{}: {}: {}\n", toString(d.severity), d.where, d.message);
+    std::string timings;
+    for (const auto& t : result.timings)
+        timings += fmt::format(" {} {:.2f}", passes::passName(t.id), t.milliseconds);
+    fmt::print("passes (ms):{}\ncompile time {:.1f} ms\n", timings, result.totalMilliseconds);
+}
+
+} // namespace
+
+Expected<void> runCompile(const CompileCommandOptions& options)
+{
+    NNB_TRY(const auto model, onnx::importModel(options.model));
+    NNB_TRY(const auto profile, resolveProfile(options.profile));
+    strategy::Strategy strategy;
+    if (!options.strategy.empty()) {
+        NNB_TRY(strategy, strategy::loadStrategy(options.strategy));
+    }
+    if (options.calibrationImages >= 0)
+        strategy.calibrationImages = options.calibrationImages;
+
+    CompileOptions compileOptions;
+    compileOptions.passes.verifyAfterEach = options.verifyEach || compileOptions.passes.verifyAfterEach;
+    for (const auto& name : options.dumpAfter) {
+        NNB_TRY(const auto id, passes::parsePassName(name));
+        compileOptions.passes.dumpAfter.insert(id);
+    }
+    if (!options.stopAfter.empty()) {
+        NNB_TRY(const auto id, passes::parsePassName(options.stopAfter));
+        compileOptions.passes.stopAfter = id;
+    }
+    compileOptions.passes.onDump = [](passes::PassId id, const ir::Graph& graph) {
+        fmt::print("# IR after {}\n{}\n", passes::passName(id), ir::printGraph(graph));
+    };
+
+    std::optional<data::Dataset> data;
+    const bool needData = strategy.calibrationImages > 0 || options.equivalenceImages > 0;
+    if (needData) {
+        NNB_TRY(auto loaded, loadDataSet(options.data));
+        data = std::move(loaded);
+        if (strategy.calibrationImages > 0)
+            compileOptions.calibrationInputs = {data->batch(0, std::min<int64_t>(data->count, strategy.calibrationImages))};
+    }
+
+    fmt::print("compile {} for {} ({}), strategy {}\n\n", model.source, profile.id, profile.name, strategy.name);
+    NNB_TRY(const auto result, compile(model.graph, profile, strategy, compileOptions));
+
+    std::optional<eval::Equivalence> eq;
+    if (options.equivalenceImages > 0 && data) {
+        const auto n = std::min<int64_t>(data->count, options.equivalenceImages);
+        NNB_TRY(eq, addContext(eval::compareGraphs(*result.original, *result.compiled, {data->batch(0, n)}),
+                               "float equivalence check"));
+    }
+    if (options.printIr)
+        fmt::print("{}\n", ir::printGraph(*result.compiled));
+    printReport(result, eq);
+    if (!options.reportPath.empty()) {
+        NNB_RETURN_IF_ERROR(app::writeJsonAtomically(options.reportPath,
+                                                     app::compileReportToJson(result, model.source, eq)));
+        fmt::print("report {}\n", options.reportPath.string());
+    }
+    return {};
+}
+
+void runListPasses()
+{
+    const auto pipeline = passes::defaultPipeline();
+    const std::set<passes::PassId> inDefault(pipeline.begin(), pipeline.end());
+    fmt::print("default pipeline:");
+    for (auto id : pipeline)
+        fmt::print(" {}", passes::passName(id));
+    fmt::print("\n\n");
+    for (auto id : passes::allPasses())
+        fmt::print("  {:<22} {}\n", passes::passName(id), passes::passDescription(id));
+}
+
+Expected<void> runListProfiles()
+{
+    std::error_code ec;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(app::profileDir(), ec))
+        if (entry.path().extension() == ".yaml")
+            files.push_back(entry.path());
+    if (ec)
+        return makeError(Errc::Io, "cannot list '" + app::profileDir().string() + "': " + ec.message());
+    std::sort(files.begin(), files.end());
+    ReportTable table({"id", "name", "crossbar", "weights", "neuron", "cores"});
+    for (size_t c = 0; c < 6; ++c)
+        table.setLeftAligned(c);
+    for (const auto& file : files) {
+        NNB_TRY(const auto p, hw::loadProfile(file));
+        table.addRow({p.id, p.name, fmt::format("{}x{}", p.crossbar.rows, p.crossbar.cols),
+                      fmt::format("{}-bit {}", p.weights.bits, hw::toString(p.weights.encoding)), hw::toString(p.neuron.model),
+                      fmt::format("{} ({}x{})", p.chip.cores, p.chip.meshWidth, p.chip.meshHeight)});
+    }
+    fmt::print("{}", table.render());
+    return {};
+}
+
+} // namespace nnb::cli

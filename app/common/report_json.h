@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "nnb/compile.h"
+#include "nnb/eval/equivalence.h"
+#include "nnb/support/expected.h"
+
+namespace nnb::app {
+
+/// Version of the compile report's JSON format (documented in README.md, "Compile report").
+inline constexpr int kCompileReportVersion = 1;
+
+/// \returns the compile report as JSON (format version kCompileReportVersion).
+nlohmann::json compileReportToJson(const CompileResult& result, const std::string& modelPath,
+                                   const std::optional<eval::Equivalence>& equivalence);
+
+/// Writes \p json to \p path atomically (a temporary sibling renamed over the target), so an
+/// interrupted write never leaves a truncated report.
+[[nodiscard]] Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json);
+
+} // namespace nnb::app
