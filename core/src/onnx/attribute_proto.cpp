@@ -12,13 +12,20 @@ namespace {
 AttrKind kindFromType(int type)
 {
     switch (type) {
-    case pb::AttributeProto::INT: return AttrKind::Int;
-    case pb::AttributeProto::FLOAT: return AttrKind::Float;
-    case pb::AttributeProto::STRING: return AttrKind::String;
-    case pb::AttributeProto::INTS: return AttrKind::Ints;
-    case pb::AttributeProto::FLOATS: return AttrKind::Floats;
-    case pb::AttributeProto::TENSOR: return AttrKind::Tensor;
-    default: return AttrKind::Other;
+    case pb::AttributeProto::INT:
+        return AttrKind::Int;
+    case pb::AttributeProto::FLOAT:
+        return AttrKind::Float;
+    case pb::AttributeProto::STRING:
+        return AttrKind::String;
+    case pb::AttributeProto::INTS:
+        return AttrKind::Ints;
+    case pb::AttributeProto::FLOATS:
+        return AttrKind::Floats;
+    case pb::AttributeProto::TENSOR:
+        return AttrKind::Tensor;
+    default:
+        return AttrKind::Other;
     }
 }
 
@@ -37,8 +44,8 @@ AttrKind kindFromFields(const pb::AttributeProto& attr)
         return AttrKind::Ints;
     if (attr.floats_size() > 0)
         return AttrKind::Floats;
-    if (attr.has_g() || attr.has_sparse_tensor() || attr.strings_size() > 0 || attr.tensors_size() > 0 ||
-        attr.graphs_size() > 0)
+    if (attr.has_g() || attr.has_sparse_tensor() || attr.strings_size() > 0 || attr.tensors_size() > 0
+        || attr.graphs_size() > 0)
         return AttrKind::Other;
     return AttrKind::Missing;
 }
@@ -64,14 +71,22 @@ AttrKind attributeKind(const pb::AttributeProto& attr)
 std::string attrKindName(AttrKind kind)
 {
     switch (kind) {
-    case AttrKind::Int: return "int";
-    case AttrKind::Float: return "float";
-    case AttrKind::String: return "string";
-    case AttrKind::Ints: return "list of ints";
-    case AttrKind::Floats: return "list of floats";
-    case AttrKind::Tensor: return "tensor";
-    case AttrKind::Other: return "other";
-    case AttrKind::Missing: return "no value";
+    case AttrKind::Int:
+        return "int";
+    case AttrKind::Float:
+        return "float";
+    case AttrKind::String:
+        return "string";
+    case AttrKind::Ints:
+        return "list of ints";
+    case AttrKind::Floats:
+        return "list of floats";
+    case AttrKind::Tensor:
+        return "tensor";
+    case AttrKind::Other:
+        return "other";
+    case AttrKind::Missing:
+        return "no value";
     }
     return "unknown";
 }
@@ -79,37 +94,52 @@ std::string attrKindName(AttrKind kind)
 std::string attributeKindName(const pb::AttributeProto& attr)
 {
     switch (attr.type()) {
-    case pb::AttributeProto::GRAPH: return "graph";
-    case pb::AttributeProto::SPARSE_TENSOR: return "sparse tensor";
-    case pb::AttributeProto::TYPE_PROTO: return "type";
-    case pb::AttributeProto::STRINGS: return "list of strings";
-    case pb::AttributeProto::TENSORS: return "list of tensors";
-    case pb::AttributeProto::GRAPHS: return "list of graphs";
-    case pb::AttributeProto::SPARSE_TENSORS: return "list of sparse tensors";
-    case pb::AttributeProto::TYPE_PROTOS: return "list of types";
-    default: return attrKindName(attributeKind(attr));
+    case pb::AttributeProto::GRAPH:
+        return "graph";
+    case pb::AttributeProto::SPARSE_TENSOR:
+        return "sparse tensor";
+    case pb::AttributeProto::TYPE_PROTO:
+        return "type";
+    case pb::AttributeProto::STRINGS:
+        return "list of strings";
+    case pb::AttributeProto::TENSORS:
+        return "list of tensors";
+    case pb::AttributeProto::GRAPHS:
+        return "list of graphs";
+    case pb::AttributeProto::SPARSE_TENSORS:
+        return "list of sparse tensors";
+    case pb::AttributeProto::TYPE_PROTOS:
+        return "list of types";
+    default:
+        return attrKindName(attributeKind(attr));
     }
 }
 
 Expected<ir::AttrValue> readAttribute(const pb::AttributeProto& attr, AttrKind expected)
 {
     if (!attr.ref_attr_name().empty())
-        return invalidModel("attribute " + inQuotes(attr.name()) + " refers to function attribute " +
-                            inQuotes(attr.ref_attr_name()) + ", which is only meaningful inside an ONNX function");
+        return invalidModel("attribute " + inQuotes(attr.name()) + " refers to function attribute "
+            + inQuotes(attr.ref_attr_name()) + ", which is only meaningful inside an ONNX function");
     const AttrKind kind = attributeKind(attr);
     if (kind != expected)
-        return invalidModel("attribute " + inQuotes(attr.name()) + " must be " + withArticle(attrKindName(expected)) +
-                            ", but the model stores " + withArticle(attributeKindName(attr)));
+        return invalidModel("attribute " + inQuotes(attr.name()) + " must be " + withArticle(attrKindName(expected))
+            + ", but the model stores " + withArticle(attributeKindName(attr)));
     switch (kind) {
-    case AttrKind::Int: return ir::AttrValue{static_cast<int64_t>(attr.i())};
-    case AttrKind::Float: return ir::AttrValue{attr.f()};
-    case AttrKind::String: return ir::AttrValue{attr.s()};
-    case AttrKind::Ints: return ir::AttrValue{std::vector<int64_t>(attr.ints().begin(), attr.ints().end())};
-    case AttrKind::Floats: return ir::AttrValue{std::vector<float>(attr.floats().begin(), attr.floats().end())};
-    default: break;
+    case AttrKind::Int:
+        return ir::AttrValue { static_cast<int64_t>(attr.i()) };
+    case AttrKind::Float:
+        return ir::AttrValue { attr.f() };
+    case AttrKind::String:
+        return ir::AttrValue { attr.s() };
+    case AttrKind::Ints:
+        return ir::AttrValue { std::vector<int64_t>(attr.ints().begin(), attr.ints().end()) };
+    case AttrKind::Floats:
+        return ir::AttrValue { std::vector<float>(attr.floats().begin(), attr.floats().end()) };
+    default:
+        break;
     }
-    return makeError(Errc::Internal, "attribute " + inQuotes(attr.name()) + " of kind " + attrKindName(kind) +
-                                         " has no IR representation");
+    return makeError(Errc::Internal,
+        "attribute " + inQuotes(attr.name()) + " of kind " + attrKindName(kind) + " has no IR representation");
 }
 
 } // namespace nnb::onnx::detail

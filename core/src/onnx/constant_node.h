@@ -16,7 +16,6 @@ namespace nnb::onnx::detail {
 /// value_ints. Refuses sparse and string constants (UnsupportedOp), inputs, a number of outputs
 /// other than one, unknown or misplaced attributes (InvalidModel) and everything decodeTensor
 /// refuses. The caller adds the node as context.
-[[nodiscard]] Expected<ir::Tensor> decodeConstantNode(const pb::NodeProto& node, int64_t opset,
-                                                      int64_t maxElements);
+[[nodiscard]] Expected<ir::Tensor> decodeConstantNode(const pb::NodeProto& node, int64_t opset, int64_t maxElements);
 
 } // namespace nnb::onnx::detail

@@ -16,9 +16,9 @@ namespace nnb::onnx::detail {
 
 /// The type a ValueInfoProto declares.
 struct DeclaredType {
-    bool isTensor = false;          ///< false for sequences, maps, optionals, sparse tensors, no type
-    std::string kindName;           ///< "tensor", "sequence", ... for messages
-    int32_t elemType = 0;           ///< TensorProto::DataType; 0 when not given
+    bool isTensor = false; ///< false for sequences, maps, optionals, sparse tensors, no type
+    std::string kindName; ///< "a tensor", "a sequence", ... for messages
+    int32_t elemType = 0; ///< TensorProto::DataType; 0 when not given
     std::optional<ir::Shape> shape; ///< nullopt when the rank is unknown; unknown dims are kDynamicDim
     std::vector<std::string> dimParams; ///< the symbolic name of each dimension, empty if none
 };

@@ -20,11 +20,11 @@ namespace {
 /// Where a value name of the ONNX graph is defined. ONNX graphs are in SSA form: each name has
 /// exactly one definition.
 enum class Origin {
-    RuntimeInput,  ///< a graph input fed at run time
-    Initializer,   ///< an initializer (listed as a graph input or not: either way a constant)
-    BoundInput,    ///< a graph input frozen through ImportOptions::bindInputs
-    ConstantNode,  ///< the output of a Constant node
-    NodeOutput,    ///< an output of any other node
+    RuntimeInput, ///< a graph input fed at run time
+    Initializer, ///< an initializer (listed as a graph input or not: either way a constant)
+    BoundInput, ///< a graph input frozen through ImportOptions::bindInputs
+    ConstantNode, ///< the output of a Constant node
+    NodeOutput, ///< an output of any other node
 };
 
 struct Definition {
@@ -44,9 +44,10 @@ struct PendingNode {
 class GraphBuilder final : public NodeEnvironment {
 public:
     GraphBuilder(const pb::ModelProto& model, const ImportOptions& options)
-        : m_model(model), m_graph(model.graph()), m_options(options)
-    {
-    }
+        : m_model(model)
+        , m_graph(model.graph())
+        , m_options(options)
+    { }
 
     Expected<ImportedModel> build()
     {
@@ -64,7 +65,7 @@ public:
         NNB_TRY(DeclaredShapes declared, collectDeclaredShapes());
 
         ImportedModel result;
-        result.graph = assembleGraph();
+        NNB_TRY(result.graph, assembleGraph());
         NNB_RETURN_IF_ERROR(result.graph.sortTopologically());
         NNB_RETURN_IF_ERROR(propagateShapes(result.graph, declared, m_options.maxTensorElements));
         NNB_RETURN_IF_ERROR(ir::verify(result.graph));
@@ -91,13 +92,16 @@ public:
             return "the undefined value " + inQuotes(name);
         const int index = it->second.index;
         switch (it->second.origin) {
-        case Origin::RuntimeInput: return "graph input " + inQuotes(name);
-        case Origin::Initializer: return "initializer " + inQuotes(name);
-        case Origin::BoundInput: return "bound graph input " + inQuotes(name);
+        case Origin::RuntimeInput:
+            return "graph input " + inQuotes(name);
+        case Origin::Initializer:
+            return "initializer " + inQuotes(name);
+        case Origin::BoundInput:
+            return "bound graph input " + inQuotes(name);
         case Origin::ConstantNode:
         case Origin::NodeOutput:
-            return "output " + inQuotes(name) + " of " + nodeContext(m_nodeNames[static_cast<size_t>(index)],
-                                                                   m_graph.node(index).op_type());
+            return "output " + inQuotes(name) + " of "
+                + nodeContext(m_nodeNames[static_cast<size_t>(index)], m_graph.node(index).op_type());
         }
         return inQuotes(name);
     }
@@ -114,22 +118,31 @@ private:
                                 "damaged");
         bool found = false;
         for (const auto& entry : m_model.opset_import()) {
-            if (!entry.domain().empty() && entry.domain() != "ai.onnx")
+            if (!isDefaultDomain(entry.domain()))
                 continue; // other domains are fine as long as no node uses them
             if (found && entry.version() != m_opset)
-                return invalidModel("the model imports the default ONNX domain twice, as opsets " +
-                                    std::to_string(m_opset) + " and " + std::to_string(entry.version()));
+                return invalidModel("the model imports the default ONNX domain twice, as opsets "
+                    + std::to_string(m_opset) + " and " + std::to_string(entry.version()));
             found = true;
             m_opset = entry.version();
         }
-        if (!found)
+        if (!found) {
+            // A model made only of ops from other domains (training, ML, vendor ops) is valid
+            // ONNX, just not something nnbridge can compile.
+            const auto& nodes = m_graph.node();
+            const bool usesDefault = std::any_of(
+                nodes.begin(), nodes.end(), [](const pb::NodeProto& n) { return isDefaultDomain(n.domain()); });
+            if (!usesDefault && !nodes.empty())
+                return unsupported("the model uses only ops of domain " + inQuotes(nodes.Get(0).domain())
+                    + "; nnbridge supports the default ONNX domain (ai.onnx) only");
             return invalidModel("the model does not declare an opset for the default ONNX domain (ai.onnx)");
+        }
         if (m_opset < kMinOpset || m_opset > kMaxOpset)
-            return unsupported("the model uses opset " + std::to_string(m_opset) +
-                               " of the default ONNX domain, but nnbridge supports opsets " +
-                               std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) +
-                               "; convert the model with onnx.version_converter.convert_version(model, 13), or "
-                               "re-export it with torch.onnx.export(..., opset_version=13)");
+            return unsupported("the model uses opset " + std::to_string(m_opset)
+                + " of the default ONNX domain, but nnbridge supports opsets " + std::to_string(kMinOpset) + " to "
+                + std::to_string(kMaxOpset)
+                + "; convert the model with onnx.version_converter.convert_version(model, 13), or "
+                  "re-export it with torch.onnx.export(..., opset_version=13)");
         if (m_graph.node_size() == 0)
             return invalidModel("the graph has no nodes");
         if (m_graph.output_size() == 0)
@@ -144,10 +157,10 @@ private:
     {
         for (const auto& [name, tensor] : m_options.bindInputs) {
             const bool isInput = std::any_of(m_graph.input().begin(), m_graph.input().end(),
-                                             [&](const pb::ValueInfoProto& in) { return in.name() == name; });
+                [&](const pb::ValueInfoProto& in) { return in.name() == name; });
             if (!isInput)
-                return makeError(Errc::InvalidArgument, "ImportOptions::bindInputs names " + inQuotes(name) +
-                                                            ", which is not an input of the graph");
+                return makeError(Errc::InvalidArgument,
+                    "ImportOptions::bindInputs names " + inQuotes(name) + ", which is not an input of the graph");
         }
         return {};
     }
@@ -157,20 +170,22 @@ private:
     {
         const auto [it, inserted] = m_defs.emplace(name, def);
         if (!inserted)
-            return invalidModel("value " + inQuotes(name) + " is defined twice: as " + describe(name) +
-                                " and again as " + describeDefinition(name, def));
+            return invalidModel("value " + inQuotes(name) + " is defined twice: as " + describe(name) + " and again as "
+                + describeDefinition(name, def));
         return {};
     }
 
     std::string describeDefinition(const std::string& name, Definition def) const
     {
         switch (def.origin) {
-        case Origin::Initializer: return "an initializer";
+        case Origin::Initializer:
+            return "an initializer";
         case Origin::RuntimeInput:
-        case Origin::BoundInput: return "a graph input";
+        case Origin::BoundInput:
+            return "a graph input";
         default:
-            return "output " + inQuotes(name) + " of " + nodeContext(m_nodeNames[static_cast<size_t>(def.index)],
-                                                                   m_graph.node(def.index).op_type());
+            return "output " + inQuotes(name) + " of "
+                + nodeContext(m_nodeNames[static_cast<size_t>(def.index)], m_graph.node(def.index).op_type());
         }
     }
 
@@ -180,7 +195,7 @@ private:
             const std::string& name = m_graph.initializer(k).name();
             if (name.empty())
                 return invalidModel("initializer " + std::to_string(k) + " has no name");
-            NNB_RETURN_IF_ERROR(define(name, {Origin::Initializer, k}));
+            NNB_RETURN_IF_ERROR(define(name, { Origin::Initializer, k }));
         }
         return {};
     }
@@ -198,11 +213,11 @@ private:
             if (m_options.bindInputs.count(name)) {
                 // A binding overrides an initializer: that is what freezing an input means.
                 if (it != m_defs.end())
-                    it->second = {Origin::BoundInput, k};
+                    it->second = { Origin::BoundInput, k };
                 else
-                    m_defs.emplace(name, Definition{Origin::BoundInput, k});
+                    m_defs.emplace(name, Definition { Origin::BoundInput, k });
             } else if (it == m_defs.end()) {
-                m_defs.emplace(name, Definition{Origin::RuntimeInput, k});
+                m_defs.emplace(name, Definition { Origin::RuntimeInput, k });
             }
             // Otherwise an initializer of the same name makes the input a constant: older
             // exporters (IR < 4) list every weight among the inputs.
@@ -240,7 +255,7 @@ private:
 
     static bool isConstantNode(const pb::NodeProto& node)
     {
-        return node.op_type() == "Constant" && (node.domain().empty() || node.domain() == "ai.onnx");
+        return node.op_type() == "Constant" && isDefaultDomain(node.domain());
     }
 
     Expected<void> defineNodeOutputs()
@@ -251,13 +266,13 @@ private:
                 auto tensor = addContext(decodeConstantNode(node, m_opset, m_options.maxTensorElements), contextOf(k));
                 if (!tensor)
                     return tl::unexpected<Error>(std::move(tensor).error());
-                NNB_RETURN_IF_ERROR(withContext(define(node.output(0), {Origin::ConstantNode, k}), contextOf(k)));
+                NNB_RETURN_IF_ERROR(withContext(define(node.output(0), { Origin::ConstantNode, k }), contextOf(k)));
                 m_constants.emplace(node.output(0), std::move(*tensor));
                 continue;
             }
             for (const std::string& output : node.output())
                 if (!output.empty())
-                    NNB_RETURN_IF_ERROR(withContext(define(output, {Origin::NodeOutput, k}), contextOf(k)));
+                    NNB_RETURN_IF_ERROR(withContext(define(output, { Origin::NodeOutput, k }), contextOf(k)));
         }
         return {};
     }
@@ -281,8 +296,8 @@ private:
             const std::string& name = m_graph.initializer(k).name();
             const Definition& def = m_defs.at(name);
             if (def.origin == Origin::Initializer && def.index == k && m_used.count(name))
-                NNB_RETURN_IF_ERROR(withContext(decodeInitializer(name, m_graph.initializer(k)),
-                                                "initializer " + inQuotes(name)));
+                NNB_RETURN_IF_ERROR(
+                    withContext(decodeInitializer(name, m_graph.initializer(k)), "initializer " + inQuotes(name)));
         }
         for (int k = 0; k < m_graph.input_size(); ++k) {
             const std::string& name = m_graph.input(k).name();
@@ -309,8 +324,8 @@ private:
         if (const pb::ValueInfoProto* input = findGraphInput(name)) {
             NNB_TRY(const DeclaredType declared, readDeclaredType(*input));
             if (declared.shape && !shapesAgree(*declared.shape, tensor.shape))
-                return invalidModel("it has shape " + ir::shapeToString(tensor.shape) + ", but graph input " +
-                                    inQuotes(name) + " declares " + ir::shapeToString(*declared.shape));
+                return invalidModel("it has shape " + ir::shapeToString(tensor.shape) + ", but graph input "
+                    + inQuotes(name) + " declares " + ir::shapeToString(*declared.shape));
         }
         m_constants.emplace(name, std::move(tensor));
         return {};
@@ -325,19 +340,19 @@ private:
             return fail("the bound tensor has the dynamic shape " + ir::shapeToString(tensor.shape));
         const size_t held = tensor.dtype == ir::DataType::Float32 ? tensor.f.size() : tensor.i.size();
         if (static_cast<int64_t>(held) != ir::numElements(tensor.shape))
-            return fail("the bound tensor holds " + std::to_string(held) + " values for shape " +
-                        ir::shapeToString(tensor.shape));
+            return fail("the bound tensor holds " + std::to_string(held) + " values for shape "
+                + ir::shapeToString(tensor.shape));
         NNB_TRY(const DeclaredType declared, readDeclaredType(input));
         if (declared.isTensor && declared.elemType != 0) {
-            const bool wantsFloat = declared.elemType == pb::TensorProto::FLOAT ||
-                                    declared.elemType == pb::TensorProto::DOUBLE;
+            const bool wantsFloat
+                = declared.elemType == pb::TensorProto::FLOAT || declared.elemType == pb::TensorProto::DOUBLE;
             if (wantsFloat != (tensor.dtype == ir::DataType::Float32))
-                return fail("the input has element type " + elementTypeName(declared.elemType) +
-                            ", but the bound tensor is " + (wantsFloat ? "int64" : "float32"));
+                return fail("the input has element type " + elementTypeName(declared.elemType)
+                    + ", but the bound tensor is " + (wantsFloat ? "int64" : "float32"));
         }
         if (declared.shape && !shapesAgree(*declared.shape, tensor.shape))
-            return fail("the input declares shape " + ir::shapeToString(*declared.shape) +
-                        ", but the bound tensor has shape " + ir::shapeToString(tensor.shape));
+            return fail("the input declares shape " + ir::shapeToString(*declared.shape)
+                + ", but the bound tensor has shape " + ir::shapeToString(tensor.shape));
         return {};
     }
 
@@ -350,7 +365,7 @@ private:
             auto node = addContext(normaliseOne(proto), contextOf(k));
             if (!node)
                 return tl::unexpected<Error>(std::move(node).error());
-            m_pending.push_back({m_nodeNames[static_cast<size_t>(k)], std::move(*node)});
+            m_pending.push_back({ m_nodeNames[static_cast<size_t>(k)], std::move(*node) });
         }
         return {};
     }
@@ -360,13 +375,13 @@ private:
         // Undefined names first: a missing initializer is the likeliest cause of other errors.
         // Ops of other domains are refused before that, since their inputs may be defined in
         // ways nnbridge does not understand.
-        if (proto.domain().empty() || proto.domain() == "ai.onnx")
+        if (isDefaultDomain(proto.domain()))
             for (int k = 0; k < proto.input_size(); ++k) {
                 const std::string& name = proto.input(k);
                 if (!name.empty() && !m_defs.count(name))
-                    return invalidModel("input " + std::to_string(k) + " " + inQuotes(name) +
-                                        " is neither a graph input, an initializer nor the output of a node "
-                                        "(a missing initializer?)");
+                    return invalidModel("input " + std::to_string(k) + " " + inQuotes(name)
+                        + " is neither a graph input, an initializer nor the output of a node "
+                          "(a missing initializer?)");
             }
         return normaliseNode(proto, m_opset, *this);
     }
@@ -382,10 +397,10 @@ private:
                 return invalidModel(what + " is neither produced by a node nor a graph input or initializer");
             NNB_TRY(const DeclaredType declared, readDeclaredType(output));
             if (!declared.isTensor && output.has_type())
-                return unsupported(what + " is a " + declared.kindName + "; nnbridge produces tensors only");
+                return unsupported(what + " is " + declared.kindName + "; nnbridge produces tensors only");
             if (declared.elemType != 0 && declared.elemType != pb::TensorProto::FLOAT)
-                return unsupported(what + " has element type " + elementTypeName(declared.elemType) +
-                                   "; nnbridge computes float32 outputs only");
+                return unsupported(what + " has element type " + elementTypeName(declared.elemType)
+                    + "; nnbridge computes float32 outputs only");
         }
         return {};
     }
@@ -430,20 +445,23 @@ private:
 
     /// \returns the id of the value \p name, adding a constant on its first use. Constants move
     /// out of m_constants: the node rules, the only other readers, have finished.
-    ir::ValueId valueId(ir::Graph& graph, const std::string& name)
+    Expected<ir::ValueId> valueId(ir::Graph& graph, const std::string& name)
     {
         if (const auto it = m_ids.find(name); it != m_ids.end())
             return it->second;
         const auto c = m_constants.find(name);
-        // Every name was checked to be defined, and runtime inputs and node outputs have ids.
+        // The earlier steps resolved every name a node or the output list reads; reaching this
+        // is a bug in them, not in the model.
         NNB_ASSERT(c != m_constants.end());
+        if (c == m_constants.end())
+            return makeError(Errc::Internal, "the importer lost track of value " + inQuotes(name));
         const ir::ValueId id = graph.addConstant(name, std::move(c->second));
         m_constants.erase(c);
         m_ids.emplace(name, id);
         return id;
     }
 
-    ir::Graph assembleGraph()
+    Expected<ir::Graph> assembleGraph()
     {
         ir::Graph graph;
         graph.name = m_graph.name();
@@ -457,22 +475,26 @@ private:
         for (PendingNode& pending : m_pending) {
             std::vector<ir::ValueId> inputs;
             for (NodeInput& input : pending.node.inputs) {
-                if (auto* name = std::get_if<std::string>(&input))
-                    inputs.push_back(valueId(graph, *name));
-                else if (auto* created = std::get_if<NewConstant>(&input))
-                    inputs.push_back(graph.addConstant(uniqueValueName(pending.name + "." + created->role),
-                                                       std::move(created->tensor)));
-                else
+                if (auto* name = std::get_if<std::string>(&input)) {
+                    NNB_TRY(const ir::ValueId id, valueId(graph, *name));
+                    inputs.push_back(id);
+                } else if (auto* created = std::get_if<NewConstant>(&input)) {
+                    inputs.push_back(graph.addConstant(
+                        uniqueValueName(pending.name + "." + created->role), std::move(created->tensor)));
+                } else {
                     inputs.push_back(ir::kNoValue);
+                }
             }
             std::vector<ir::ValueId> outputs;
             for (const std::string& output : pending.node.outputs)
                 outputs.push_back(m_ids.at(output));
-            graph.addNode(pending.name, pending.node.op, std::move(inputs), std::move(outputs),
-                          std::move(pending.node.attrs));
+            graph.addNode(
+                pending.name, pending.node.op, std::move(inputs), std::move(outputs), std::move(pending.node.attrs));
         }
-        for (const auto& output : m_graph.output())
-            graph.addOutput(valueId(graph, output.name()));
+        for (const auto& output : m_graph.output()) {
+            NNB_TRY(const ir::ValueId id, valueId(graph, output.name()));
+            graph.addOutput(id);
+        }
         return graph;
     }
 

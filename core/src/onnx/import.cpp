@@ -18,8 +18,7 @@ using detail::pb::ModelProto;
 
 /// Runs \p work, converting any exception into an Error, and adds the file as the outermost
 /// context of whatever error results. No exception leaves the importer's public functions.
-template <class Work>
-auto guarded(std::string_view source, Work&& work) -> decltype(work())
+template <class Work> auto guarded(std::string_view source, Work&& work) -> decltype(work())
 {
     using Result = decltype(work());
     const std::string context = detail::fileContext(source);
@@ -28,7 +27,7 @@ auto guarded(std::string_view source, Work&& work) -> decltype(work())
     } catch (const std::bad_alloc&) {
         return addContext(Result(detail::invalidModel("ran out of memory while importing; the model is too large "
                                                       "or declares absurd sizes")),
-                          context);
+            context);
     } catch (const std::exception& e) {
         return addContext(Result(makeError(Errc::Internal, std::string("unexpected error: ") + e.what())), context);
     } catch (...) {
@@ -39,8 +38,8 @@ auto guarded(std::string_view source, Work&& work) -> decltype(work())
 Expected<void> checkOptions(const ImportOptions& options)
 {
     if (options.maxTensorElements < 1)
-        return makeError(Errc::InvalidArgument, "ImportOptions::maxTensorElements must be positive, got " +
-                                                    std::to_string(options.maxTensorElements));
+        return makeError(Errc::InvalidArgument,
+            "ImportOptions::maxTensorElements must be positive, got " + std::to_string(options.maxTensorElements));
     return {};
 }
 
@@ -84,14 +83,14 @@ Expected<ImportedModel> importModel(const std::filesystem::path& path, const Imp
     });
 }
 
-Expected<ImportedModel> importModelFromBytes(std::string_view bytes, std::string_view sourceName,
-                                             const ImportOptions& options)
+Expected<ImportedModel> importModelFromBytes(
+    std::string_view bytes, std::string_view sourceName, const ImportOptions& options)
 {
     return guarded(sourceName, [&] { return fromBytes(bytes, sourceName, options); });
 }
 
-Expected<ImportedModel> importModelFromText(std::string_view text, std::string_view sourceName,
-                                            const ImportOptions& options)
+Expected<ImportedModel> importModelFromText(
+    std::string_view text, std::string_view sourceName, const ImportOptions& options)
 {
     return guarded(sourceName, [&] { return fromText(text, sourceName, options); });
 }
@@ -106,14 +105,14 @@ Expected<NamedTensor> readTensorFile(const std::filesystem::path& path)
         if (proto.data_type() == detail::pb::TensorProto::UNDEFINED)
             return addContext(Expected<NamedTensor>(detail::invalidModel(
                                   "it has no element type; the file is not a serialized ONNX TensorProto")),
-                              what);
+                what);
         if (!detail::isNumericElementType(proto.data_type()))
-            return addContext(Expected<NamedTensor>(detail::unsupported(
-                                  "element type " + detail::elementTypeName(proto.data_type()) +
-                                  " is not supported; tensor files may hold float, double, int64 or int32 data")),
-                              what);
-        NNB_TRY(ir::Tensor tensor, addContext(detail::decodeTensor(proto, ImportOptions{}.maxTensorElements), what));
-        return NamedTensor{proto.name(), std::move(tensor)};
+            return addContext(
+                Expected<NamedTensor>(detail::unsupported("element type " + detail::elementTypeName(proto.data_type())
+                    + " is not supported; tensor files may hold float, double, int64 or int32 data")),
+                what);
+        NNB_TRY(ir::Tensor tensor, addContext(detail::decodeTensor(proto, ImportOptions {}.maxTensorElements), what));
+        return NamedTensor { proto.name(), std::move(tensor) };
     });
 }
 

@@ -44,8 +44,7 @@ inline std::string fileContext(std::string_view source)
 
 /// Adds \p context to the error of \p result, if any; for Expected<void> and friends where
 /// addContext() would need the value type spelled out.
-template <class T>
-Expected<T> withContext(Expected<T> result, const std::string& context)
+template <class T> Expected<T> withContext(Expected<T> result, const std::string& context)
 {
     return addContext(std::move(result), context);
 }

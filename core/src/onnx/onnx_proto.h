@@ -4,8 +4,18 @@
 // alias `pb` (pb::ModelProto) rather than a fragile `::onnx::` spelled at every use.
 #pragma once
 
+#include <string_view>
+
 #include <onnx/onnx_pb.h>
 
 namespace nnb::onnx::detail {
+
 namespace pb = ::onnx;
+
+/// \returns true for the default ONNX operator domain, which models spell "" or "ai.onnx".
+inline bool isDefaultDomain(std::string_view domain)
+{
+    return domain.empty() || domain == "ai.onnx";
+}
+
 } // namespace nnb::onnx::detail

@@ -57,8 +57,8 @@ std::string supportedOpList();
 /// domains, unknown ops with the list of supported ones, training-only features, run-time
 /// shapes), InvalidModel for nodes that break the ONNX definition. The caller adds the node as
 /// context. Constant nodes are not handled here (see decodeConstantNode).
-[[nodiscard]] Expected<NormalisedNode> normaliseNode(const pb::NodeProto& node, int64_t opset,
-                                                     const NodeEnvironment& env);
+[[nodiscard]] Expected<NormalisedNode> normaliseNode(
+    const pb::NodeProto& node, int64_t opset, const NodeEnvironment& env);
 
 /// Checks restrictions of \p node that depend on its inferred input shapes (one per input slot,
 /// empty for an absent one): Conv and the pools accept 4-D NCHW tensors only. \returns

@@ -21,9 +21,9 @@ constexpr uint64_t kMaxProtoBytes = INT_MAX;
 
 tl::unexpected<Error> tooLarge(uint64_t size)
 {
-    return unsupported("the file has " + std::to_string(size) +
-                       " bytes, more than the 2 GiB a protobuf message can hold; larger ONNX models keep their "
-                       "weights in external data, which nnbridge does not support");
+    return unsupported("the file has " + std::to_string(size)
+        + " bytes, more than the 2 GiB a protobuf message can hold; larger ONNX models keep their "
+          "weights in external data, which nnbridge does not support");
 }
 
 /// True when \p bytes start like text, not binary protobuf: a hint worth giving, because
@@ -45,7 +45,7 @@ public:
         if (m_message.empty())
             m_message = "line " + std::to_string(line + 1) + ", column " + std::to_string(column + 1) + ": " + message;
     }
-    void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
+    void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override { }
     const std::string& message() const { return m_message; }
 
 private:
@@ -58,8 +58,11 @@ Expected<std::string> readFileBytes(const std::filesystem::path& path)
 {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(status))
-        return makeError(Errc::Io, "cannot read the file: " + (ec ? ec.message() : std::string("it does not exist")));
+    // status() reports a missing file both as not_found and through ec; say it plainly.
+    if (status.type() == std::filesystem::file_type::not_found)
+        return makeError(Errc::Io, "cannot read the file: it does not exist");
+    if (ec)
+        return makeError(Errc::Io, "cannot read the file: " + ec.message());
     if (!std::filesystem::is_regular_file(status))
         return makeError(Errc::Io, "cannot read the file: it is not a regular file");
     const auto size = std::filesystem::file_size(path, ec);
@@ -74,8 +77,9 @@ Expected<std::string> readFileBytes(const std::filesystem::path& path)
     std::string bytes(static_cast<size_t>(size), '\0');
     in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (static_cast<uint64_t>(in.gcount()) != size)
-        return makeError(Errc::Io, "cannot read the file: it ended after " + std::to_string(in.gcount()) + " of " +
-                                       std::to_string(size) + " bytes");
+        return makeError(Errc::Io,
+            "cannot read the file: it ended after " + std::to_string(in.gcount()) + " of " + std::to_string(size)
+                + " bytes");
     return bytes;
 }
 
@@ -86,8 +90,8 @@ Expected<void> parseBinary(std::string_view bytes, google::protobuf::Message& me
     if (bytes.size() > kMaxProtoBytes)
         return tooLarge(bytes.size());
     if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-        std::string text = "the file cannot be parsed as " + std::string(what) +
-                           " (binary protobuf); it is truncated, damaged or not " + std::string(what);
+        std::string text = "the file cannot be parsed as " + std::string(what)
+            + " (binary protobuf); it is truncated, damaged or not " + std::string(what);
         if (looksLikeText(bytes))
             text += ". It looks like text: protobuf text models are read from files named *.onnxtxt";
         return invalidModel(std::move(text));
@@ -104,8 +108,8 @@ Expected<void> parseText(std::string_view text, google::protobuf::Message& messa
     FirstErrorCollector errors;
     parser.RecordErrorsTo(&errors);
     if (!parser.Parse(&stream, &message))
-        return invalidModel("the text cannot be parsed as a protobuf text-format model: " +
-                            (errors.message().empty() ? std::string("syntax error") : errors.message()));
+        return invalidModel("the text cannot be parsed as a protobuf text-format model: "
+            + (errors.message().empty() ? std::string("syntax error") : errors.message()));
     return {};
 }
 

@@ -20,8 +20,8 @@ namespace nnb::onnx::detail {
 /// Parses the binary protobuf \p bytes into \p message. \p what names the expected content
 /// ("an ONNX model") for messages. InvalidModel on empty input or a parse failure (truncated
 /// file, not protobuf), UnsupportedOp over 2 GiB.
-[[nodiscard]] Expected<void> parseBinary(std::string_view bytes, google::protobuf::Message& message,
-                                         std::string_view what);
+[[nodiscard]] Expected<void> parseBinary(
+    std::string_view bytes, google::protobuf::Message& message, std::string_view what);
 
 /// Parses protobuf text format \p text into \p message. InvalidModel with the line and column
 /// of the first syntax error.

@@ -15,9 +15,9 @@ Expected<void> checkDeclared(const DeclaredShapes& declared, const ir::Value& va
     const auto it = declared.find(value.name);
     if (it == declared.end() || shapesAgree(it->second, value.shape))
         return {};
-    return invalidModel(role + " " + inQuotes(value.name) + " is declared with shape " + ir::shapeToString(it->second) +
-                        " in the model, but " + (role == "output" ? "the node's inputs give " : "it has shape ") +
-                        ir::shapeToString(value.shape));
+    return invalidModel(role + " " + inQuotes(value.name) + " is declared with shape " + ir::shapeToString(it->second)
+        + " in the model, but " + (role == "output" ? "the node's inputs give " : "it has shape ")
+        + ir::shapeToString(value.shape));
 }
 
 Expected<void> propagateNode(ir::Graph& graph, ir::NodeId id, const DeclaredShapes& declared, int64_t maxElements)
@@ -26,7 +26,7 @@ Expected<void> propagateNode(ir::Graph& graph, ir::NodeId id, const DeclaredShap
     std::vector<ir::Shape> shapes;
     std::vector<const ir::Tensor*> constants;
     for (ir::ValueId in : node.inputs) {
-        shapes.push_back(in == ir::kNoValue ? ir::Shape{} : graph.value(in).shape);
+        shapes.push_back(in == ir::kNoValue ? ir::Shape {} : graph.value(in).shape);
         constants.push_back(in == ir::kNoValue ? nullptr : graph.value(in).constant.get());
     }
     NNB_RETURN_IF_ERROR(checkInputShapes(node, shapes));
@@ -36,9 +36,9 @@ Expected<void> propagateNode(ir::Graph& graph, ir::NodeId id, const DeclaredShap
         value.shape = outputs[k];
         const auto count = staticElementCount(value.shape);
         if (!count || *count > maxElements)
-            return unsupported("output " + inQuotes(value.name) + " has shape " + ir::shapeToString(value.shape) +
-                               ", more than the limit of " + std::to_string(maxElements) +
-                               " elements (ImportOptions::maxTensorElements)");
+            return unsupported("output " + inQuotes(value.name) + " has shape " + ir::shapeToString(value.shape)
+                + ", more than the limit of " + std::to_string(maxElements)
+                + " elements (ImportOptions::maxTensorElements)");
         NNB_RETURN_IF_ERROR(checkDeclared(declared, value, "output"));
     }
     return {};
@@ -53,8 +53,8 @@ Expected<void> propagateShapes(ir::Graph& graph, const DeclaredShapes& declared,
             NNB_RETURN_IF_ERROR(checkDeclared(declared, value, value.isConstant() ? "constant" : "graph input"));
     for (ir::NodeId id = 0; id < graph.numNodes(); ++id) {
         const ir::Node& node = graph.node(id);
-        NNB_RETURN_IF_ERROR(withContext(propagateNode(graph, id, declared, maxElements),
-                                        nodeContext(node.name, ir::opName(node.op))));
+        NNB_RETURN_IF_ERROR(
+            withContext(propagateNode(graph, id, declared, maxElements), nodeContext(node.name, ir::opName(node.op))));
     }
     return {};
 }

@@ -14,8 +14,7 @@ namespace {
 
 /// Reads one little-endian value of type T from \p bytes. ONNX stores raw_data little-endian
 /// whatever the host, so big-endian hosts swap; memcpy avoids unaligned and aliasing UB.
-template <class T>
-T loadLittleEndian(const char* bytes)
+template <class T> T loadLittleEndian(const char* bytes)
 {
     using Bits = std::conditional_t<sizeof(T) == 8, uint64_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint8_t>>;
     static_assert(sizeof(Bits) == sizeof(T));
@@ -48,11 +47,15 @@ size_t rawElementSize(int32_t elemType)
 {
     switch (elemType) {
     case pb::TensorProto::FLOAT:
-    case pb::TensorProto::INT32: return 4;
+    case pb::TensorProto::INT32:
+        return 4;
     case pb::TensorProto::DOUBLE:
-    case pb::TensorProto::INT64: return 8;
-    case pb::TensorProto::BOOL: return 1;
-    default: return 0;
+    case pb::TensorProto::INT64:
+        return 8;
+    case pb::TensorProto::BOOL:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -60,23 +63,32 @@ size_t rawElementSize(int32_t elemType)
 int typedFieldSize(const pb::TensorProto& proto)
 {
     switch (proto.data_type()) {
-    case pb::TensorProto::FLOAT: return proto.float_data_size();
-    case pb::TensorProto::DOUBLE: return proto.double_data_size();
-    case pb::TensorProto::INT64: return proto.int64_data_size();
+    case pb::TensorProto::FLOAT:
+        return proto.float_data_size();
+    case pb::TensorProto::DOUBLE:
+        return proto.double_data_size();
+    case pb::TensorProto::INT64:
+        return proto.int64_data_size();
     // ONNX stores int32, bool (and the small integer types) in int32_data.
     case pb::TensorProto::INT32:
-    case pb::TensorProto::BOOL: return proto.int32_data_size();
-    default: return 0;
+    case pb::TensorProto::BOOL:
+        return proto.int32_data_size();
+    default:
+        return 0;
     }
 }
 
 const char* typedFieldName(int32_t elemType)
 {
     switch (elemType) {
-    case pb::TensorProto::FLOAT: return "float_data";
-    case pb::TensorProto::DOUBLE: return "double_data";
-    case pb::TensorProto::INT64: return "int64_data";
-    default: return "int32_data";
+    case pb::TensorProto::FLOAT:
+        return "float_data";
+    case pb::TensorProto::DOUBLE:
+        return "double_data";
+    case pb::TensorProto::INT64:
+        return "int64_data";
+    default:
+        return "int32_data";
     }
 }
 
@@ -91,14 +103,23 @@ Expected<void> checkStorage(const pb::TensorProto& proto)
     if (type == pb::TensorProto::UNDEFINED)
         return invalidModel("its element type is undefined");
     if (rawElementSize(type) == 0) {
-        std::string message = "element type " + elementTypeName(type) +
-                              " is not supported (nnbridge computes in float32; tensors may be float, double, int64, "
-                              "int32 or bool)";
+        std::string message = "element type " + elementTypeName(type)
+            + " is not supported (nnbridge computes in float32; tensors may be float, double, int64, "
+              "int32 or bool)";
         if (type == pb::TensorProto::FLOAT16 || type == pb::TensorProto::BFLOAT16)
             message += "; convert the model to float32 before importing it";
         return unsupported(std::move(message));
     }
     return {};
+}
+
+/// "[-3,4]": stored dimensions as written, since ir::shapeToString shows negatives as "?".
+std::string dimsToString(const ir::Shape& dims)
+{
+    std::string text = "[";
+    for (size_t k = 0; k < dims.size(); ++k)
+        text += (k ? "," : "") + std::to_string(dims[k]);
+    return text + "]";
 }
 
 /// Validates the dimensions and \returns the element count (see decodeTensor for the rules).
@@ -107,10 +128,10 @@ Expected<int64_t> checkedDims(const pb::TensorProto& proto, const ir::Shape& sha
     const bool integral = proto.data_type() != pb::TensorProto::FLOAT && proto.data_type() != pb::TensorProto::DOUBLE;
     for (int64_t d : shape) {
         if (d < 0)
-            return invalidModel("shape " + ir::shapeToString(shape) + " has a negative dimension");
+            return invalidModel("shape " + dimsToString(shape) + " has a negative dimension");
         if (d == 0 && !(integral && shape.size() == 1))
-            return unsupported("shape " + ir::shapeToString(shape) +
-                               " has a zero-size dimension; nnbridge does not support empty tensors");
+            return unsupported("shape " + ir::shapeToString(shape)
+                + " has a zero-size dimension; nnbridge does not support empty tensors");
     }
     const auto count = staticElementCount(shape);
     if (!count)
@@ -124,29 +145,28 @@ Expected<void> checkDataLength(const pb::TensorProto& proto, const ir::Shape& sh
     const int typed = typedFieldSize(proto);
     if (!proto.raw_data().empty()) {
         if (typed > 0)
-            return invalidModel("it sets both raw_data and " + std::string(typedFieldName(proto.data_type())) +
-                                "; ONNX allows only one");
+            return invalidModel("it sets both raw_data and " + std::string(typedFieldName(proto.data_type()))
+                + "; ONNX allows only one");
         const size_t elemSize = rawElementSize(proto.data_type());
         // count fits int64 and raw_data fits memory, so compare via division to avoid overflow.
-        if (proto.raw_data().size() % elemSize != 0 ||
-            proto.raw_data().size() / elemSize != static_cast<uint64_t>(count))
-            return invalidModel("raw_data holds " + std::to_string(proto.raw_data().size()) + " bytes but a " + what +
-                                " needs " + std::to_string(count) + " x " + std::to_string(elemSize) + " bytes");
+        if (proto.raw_data().size() % elemSize != 0
+            || proto.raw_data().size() / elemSize != static_cast<uint64_t>(count))
+            return invalidModel("raw_data holds " + std::to_string(proto.raw_data().size()) + " bytes but a " + what
+                + " needs " + std::to_string(count) + " x " + std::to_string(elemSize) + " bytes");
         return {};
     }
     if (typed != count) {
         if (typed == 0)
-            return invalidModel("it holds no data (neither raw_data nor " +
-                                std::string(typedFieldName(proto.data_type())) + " is set) but a " + what + " needs " +
-                                std::to_string(count) + " values");
-        return invalidModel(std::string(typedFieldName(proto.data_type())) + " holds " + std::to_string(typed) +
-                            " values but a " + what + " needs " + std::to_string(count));
+            return invalidModel("it holds no data (neither raw_data nor "
+                + std::string(typedFieldName(proto.data_type())) + " is set) but a " + what + " needs "
+                + std::to_string(count) + " values");
+        return invalidModel(std::string(typedFieldName(proto.data_type())) + " holds " + std::to_string(typed)
+            + " values but a " + what + " needs " + std::to_string(count));
     }
     return {};
 }
 
-template <class Raw, class Out, class Convert>
-std::vector<Out> decodeRaw(const std::string& raw, Convert convert)
+template <class Raw, class Out, class Convert> std::vector<Out> decodeRaw(const std::string& raw, Convert convert)
 {
     std::vector<Out> out(raw.size() / sizeof(Raw));
     for (size_t k = 0; k < out.size(); ++k)
@@ -154,8 +174,7 @@ std::vector<Out> decodeRaw(const std::string& raw, Convert convert)
     return out;
 }
 
-template <class Out, class Field, class Convert>
-std::vector<Out> decodeTyped(const Field& field, Convert convert)
+template <class Out, class Field, class Convert> std::vector<Out> decodeTyped(const Field& field, Convert convert)
 {
     std::vector<Out> out;
     out.reserve(static_cast<size_t>(field.size()));
@@ -169,31 +188,49 @@ std::vector<Out> decodeTyped(const Field& field, Convert convert)
 std::string elementTypeName(int32_t elemType)
 {
     switch (elemType) {
-    case pb::TensorProto::UNDEFINED: return "undefined";
-    case pb::TensorProto::FLOAT: return "float";
-    case pb::TensorProto::UINT8: return "uint8";
-    case pb::TensorProto::INT8: return "int8";
-    case pb::TensorProto::UINT16: return "uint16";
-    case pb::TensorProto::INT16: return "int16";
-    case pb::TensorProto::INT32: return "int32";
-    case pb::TensorProto::INT64: return "int64";
-    case pb::TensorProto::STRING: return "string";
-    case pb::TensorProto::BOOL: return "bool";
-    case pb::TensorProto::FLOAT16: return "float16";
-    case pb::TensorProto::DOUBLE: return "double";
-    case pb::TensorProto::UINT32: return "uint32";
-    case pb::TensorProto::UINT64: return "uint64";
-    case pb::TensorProto::COMPLEX64: return "complex64";
-    case pb::TensorProto::COMPLEX128: return "complex128";
-    case pb::TensorProto::BFLOAT16: return "bfloat16";
-    default: return "element type " + std::to_string(elemType);
+    case pb::TensorProto::UNDEFINED:
+        return "undefined";
+    case pb::TensorProto::FLOAT:
+        return "float";
+    case pb::TensorProto::UINT8:
+        return "uint8";
+    case pb::TensorProto::INT8:
+        return "int8";
+    case pb::TensorProto::UINT16:
+        return "uint16";
+    case pb::TensorProto::INT16:
+        return "int16";
+    case pb::TensorProto::INT32:
+        return "int32";
+    case pb::TensorProto::INT64:
+        return "int64";
+    case pb::TensorProto::STRING:
+        return "string";
+    case pb::TensorProto::BOOL:
+        return "bool";
+    case pb::TensorProto::FLOAT16:
+        return "float16";
+    case pb::TensorProto::DOUBLE:
+        return "double";
+    case pb::TensorProto::UINT32:
+        return "uint32";
+    case pb::TensorProto::UINT64:
+        return "uint64";
+    case pb::TensorProto::COMPLEX64:
+        return "complex64";
+    case pb::TensorProto::COMPLEX128:
+        return "complex128";
+    case pb::TensorProto::BFLOAT16:
+        return "bfloat16";
+    default:
+        return "element type " + std::to_string(elemType);
     }
 }
 
 bool isNumericElementType(int32_t elemType)
 {
-    return elemType == pb::TensorProto::FLOAT || elemType == pb::TensorProto::DOUBLE ||
-           elemType == pb::TensorProto::INT64 || elemType == pb::TensorProto::INT32;
+    return elemType == pb::TensorProto::FLOAT || elemType == pb::TensorProto::DOUBLE
+        || elemType == pb::TensorProto::INT64 || elemType == pb::TensorProto::INT32;
 }
 
 std::optional<int64_t> staticElementCount(const ir::Shape& shape)
@@ -218,9 +255,9 @@ Expected<ir::Tensor> decodeTensor(const pb::TensorProto& proto, int64_t maxEleme
     // big one, and saying so is more useful.
     NNB_RETURN_IF_ERROR(checkDataLength(proto, shape, count));
     if (count > maxElements)
-        return unsupported("shape " + ir::shapeToString(shape) + " has " + std::to_string(count) +
-                           " elements, more than the limit of " + std::to_string(maxElements) +
-                           " (ImportOptions::maxTensorElements)");
+        return unsupported("shape " + ir::shapeToString(shape) + " has " + std::to_string(count)
+            + " elements, more than the limit of " + std::to_string(maxElements)
+            + " (ImportOptions::maxTensorElements)");
 
     const std::string& raw = proto.raw_data();
     const bool useRaw = !raw.empty();
@@ -229,21 +266,23 @@ Expected<ir::Tensor> decodeTensor(const pb::TensorProto& proto, int64_t maxEleme
     auto identity = [](auto v) { return v; };
     switch (proto.data_type()) {
     case pb::TensorProto::FLOAT:
-        return ir::Tensor::fromData(shape, useRaw ? decodeRaw<float, float>(raw, identity)
-                                                  : decodeTyped<float>(proto.float_data(), identity));
+        return ir::Tensor::fromData(
+            shape, useRaw ? decodeRaw<float, float>(raw, identity) : decodeTyped<float>(proto.float_data(), identity));
     case pb::TensorProto::DOUBLE:
-        return ir::Tensor::fromData(shape, useRaw ? decodeRaw<double, float>(raw, narrowToFloat)
-                                                  : decodeTyped<float>(proto.double_data(), narrowToFloat));
+        return ir::Tensor::fromData(shape,
+            useRaw ? decodeRaw<double, float>(raw, narrowToFloat)
+                   : decodeTyped<float>(proto.double_data(), narrowToFloat));
     case pb::TensorProto::INT64:
-        return ir::Tensor::fromInts(shape, useRaw ? decodeRaw<int64_t, int64_t>(raw, identity)
-                                                  : decodeTyped<int64_t>(proto.int64_data(), identity));
+        return ir::Tensor::fromInts(shape,
+            useRaw ? decodeRaw<int64_t, int64_t>(raw, identity) : decodeTyped<int64_t>(proto.int64_data(), identity));
     case pb::TensorProto::INT32:
-        return ir::Tensor::fromInts(shape, useRaw ? decodeRaw<int32_t, int64_t>(raw, toInt64)
-                                                  : decodeTyped<int64_t>(proto.int32_data(), toInt64));
+        return ir::Tensor::fromInts(shape,
+            useRaw ? decodeRaw<int32_t, int64_t>(raw, toInt64) : decodeTyped<int64_t>(proto.int32_data(), toInt64));
     case pb::TensorProto::BOOL:
-        return ir::Tensor::fromInts(shape, useRaw ? decodeRaw<uint8_t, int64_t>(raw, toBool)
-                                                  : decodeTyped<int64_t>(proto.int32_data(), toBool));
-    default: break;
+        return ir::Tensor::fromInts(shape,
+            useRaw ? decodeRaw<uint8_t, int64_t>(raw, toBool) : decodeTyped<int64_t>(proto.int32_data(), toBool));
+    default:
+        break;
     }
     // checkStorage let through only the types handled above.
     return makeError(Errc::Internal, "no decoder for element type " + elementTypeName(proto.data_type()));
