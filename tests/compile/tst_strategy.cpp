@@ -24,6 +24,7 @@ private slots:
         QCOMPARE(s->split, strategy::SplitPolicy::MergeLayer);
         QCOMPARE(s->approximatorWidth, 8);
         QCOMPARE(s->pooling, strategy::PoolingPolicy::CoreOps); // default kept
+        QCOMPARE(s->name, std::string("mine")); // named after the file when the file does not say
         const auto again = strategy::parseStrategy(strategy::strategyToYaml(*s), "again");
         QVERIFY(again.has_value());
         QCOMPARE(strategy::strategyToYaml(*again), strategy::strategyToYaml(*s));

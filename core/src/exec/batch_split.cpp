@@ -28,8 +28,8 @@ int64_t wrapAxis(int64_t axis, int64_t rank, bool inclusive = false)
 /// each sample from that sample alone, with the batch staying dimension 0 of its outputs?
 /// Conservative: anything not recognised as sample-wise says no, and the graph then runs on
 /// one thread.
-bool keepsSamplesIndependent(const ir::Graph& graph, const ir::Node& node,
-                             const std::vector<bool>& batched)
+bool keepsSamplesIndependent(
+    const ir::Graph& graph, const ir::Node& node, const std::vector<bool>& batched)
 {
     const auto present = [&](size_t slot) {
         return slot < node.inputs.size() && node.inputs[slot] != ir::kNoValue;
@@ -37,9 +37,8 @@ bool keepsSamplesIndependent(const ir::Graph& graph, const ir::Node& node,
     const auto isBatched = [&](size_t slot) {
         return present(slot) && batched[static_cast<size_t>(node.inputs[slot])];
     };
-    const auto shapeOf = [&](size_t slot) -> const ir::Shape& {
-        return graph.value(node.inputs[slot]).shape;
-    };
+    const auto shapeOf
+        = [&](size_t slot) -> const ir::Shape& { return graph.value(node.inputs[slot]).shape; };
     const auto rankOf = [&](size_t slot) { return static_cast<int64_t>(shapeOf(slot).size()); };
     // Most ops take the batch through their first input only; weights, biases, bounds and
     // statistics must not carry it.
@@ -67,7 +66,9 @@ bool keepsSamplesIndependent(const ir::Graph& graph, const ir::Node& node,
     case OpKind::MaxPool:
     case OpKind::AveragePool:
     case OpKind::GlobalAveragePool:
-    case OpKind::BatchNormalization: return onlyFirstBatched();
+    case OpKind::BatchNormalization:
+    // Internal: a dense core-op's rows are samples, a conv core-op works per sample.
+    case OpKind::CoreOp: return onlyFirstBatched();
 
     case OpKind::Add:
     case OpKind::Sub:
@@ -90,8 +91,8 @@ bool keepsSamplesIndependent(const ir::Graph& graph, const ir::Node& node,
         // Both the axis form and the opset < 13 coerce_2d form only mix what lies at or after
         // the axis; axis 0 would normalise across samples.
         const bool coerce2d = attrs.getInt("coerce_2d", 0) == 1;
-        const int64_t axis =
-            wrapAxis(attrs.getInt("axis", coerce2d ? 1 : -1), rankOf(0), /*inclusive=*/coerce2d);
+        const int64_t axis
+            = wrapAxis(attrs.getInt("axis", coerce2d ? 1 : -1), rankOf(0), /*inclusive=*/coerce2d);
         return onlyFirstBatched() && axis >= 1;
     }
     case OpKind::Flatten: {
@@ -126,16 +127,20 @@ bool keepsSamplesIndependent(const ir::Graph& graph, const ir::Node& node,
         // The default perm reverses the dimensions, which keeps dimension 0 only at rank 1.
         return onlyFirstBatched() && (perm.empty() ? rankOf(0) == 1 : perm[0] == 0);
     }
+    case OpKind::Slice: // internal routing along a feature axis (default 1)
+    case OpKind::Select:
+        return onlyFirstBatched() && wrapAxis(attrs.getInt("axis", 1), rankOf(0)) >= 1;
+    case OpKind::Accumulate: // internal: partial sums of equal shapes, so all carry the batch
     case OpKind::Concat: {
         for (size_t slot = 0; slot < node.inputs.size(); ++slot)
             if (!isBatched(slot))
                 return false;
-        return wrapAxis(attrs.getInt("axis", 0), rankOf(0)) >= 1;
+        return node.op == OpKind::Accumulate || wrapAxis(attrs.getInt("axis", 0), rankOf(0)) >= 1;
     }
     case OpKind::Gemm:
         // Rows of A' are samples only without transA; C must not have a row per sample.
         return onlyFirstBatched() && attrs.getInt("transA", 0) == 0
-               && (!present(2) || rankOf(2) < 2 || shapeOf(2)[0] == 1);
+            && (!present(2) || rankOf(2) < 2 || shapeOf(2)[0] == 1);
     case OpKind::MatMul: {
         // A [N, ..., K] times one matrix (or vector) B: B may have batch dimensions only if
         // they are all 1 and do not outrank A's (which would prepend dimensions).
@@ -159,9 +164,8 @@ std::vector<bool> batchedValues(const ir::Graph& graph, const std::vector<ir::No
         batched[static_cast<size_t>(v)] = true;
     for (ir::NodeId id : order) {
         const ir::Node& node = graph.node(id);
-        const bool any = std::any_of(node.inputs.begin(), node.inputs.end(), [&](ir::ValueId v) {
-            return v != ir::kNoValue && batched[static_cast<size_t>(v)];
-        });
+        const bool any = std::any_of(node.inputs.begin(), node.inputs.end(),
+            [&](ir::ValueId v) { return v != ir::kNoValue && batched[static_cast<size_t>(v)]; });
         if (any)
             for (ir::ValueId v : node.outputs)
                 if (v != ir::kNoValue)
@@ -182,16 +186,16 @@ bool canSplitBatch(const ir::Graph& graph)
         const ir::Value& value = graph.value(v);
         if (batched[static_cast<size_t>(v)]) {
             // The batch must be the one dynamic dimension, and it must stay in front.
-            if (value.shape.empty() || value.shape[0] != ir::kDynamicDim || !staticTail(value.shape))
+            if (value.shape.empty() || value.shape[0] != ir::kDynamicDim
+                || !staticTail(value.shape))
                 return false;
         } else if (!value.isConstant() && !ir::isStatic(value.shape)) {
             return false; // some other dynamic dimension: do not guess
         }
     }
     for (const ir::Node& node : graph.nodes()) {
-        const bool readsBatch = std::any_of(node.inputs.begin(), node.inputs.end(), [&](ir::ValueId v) {
-            return v != ir::kNoValue && batched[static_cast<size_t>(v)];
-        });
+        const bool readsBatch = std::any_of(node.inputs.begin(), node.inputs.end(),
+            [&](ir::ValueId v) { return v != ir::kNoValue && batched[static_cast<size_t>(v)]; });
         if (readsBatch && !keepsSamplesIndependent(graph, node, batched))
             return false;
     }

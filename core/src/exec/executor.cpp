@@ -11,6 +11,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -64,7 +65,7 @@ bool idsInRange(const ir::Graph& graph)
                 return false;
     }
     return std::all_of(graph.inputs().begin(), graph.inputs().end(), valid)
-           && std::all_of(graph.outputs().begin(), graph.outputs().end(), valid);
+        && std::all_of(graph.outputs().begin(), graph.outputs().end(), valid);
 }
 
 /// Checks the caller's inputs against the graph: count, rank, every static dimension, and that
@@ -73,9 +74,9 @@ Expected<void> validateInputs(const ir::Graph& graph, const std::vector<ir::Tens
 {
     const auto& ids = graph.inputs();
     if (inputs.size() != ids.size())
-        return makeError(Errc::InvalidArgument, "the graph has " + std::to_string(ids.size())
-                                                    + " inputs but " + std::to_string(inputs.size())
-                                                    + " tensors were given");
+        return makeError(Errc::InvalidArgument,
+            "the graph has " + std::to_string(ids.size()) + " inputs but "
+                + std::to_string(inputs.size()) + " tensors were given");
     for (size_t k = 0; k < ids.size(); ++k) {
         const ir::Value& value = graph.value(ids[k]);
         const ir::Tensor& t = inputs[k];
@@ -84,18 +85,18 @@ Expected<void> validateInputs(const ir::Graph& graph, const std::vector<ir::Tens
             match = value.shape[d] == ir::kDynamicDim || value.shape[d] == t.shape[d];
         if (!match)
             return makeError(Errc::InvalidArgument,
-                             "input '" + value.name + "' has shape " + ir::shapeToString(t.shape)
-                                 + " but the graph expects " + ir::shapeToString(value.shape));
+                "input '" + value.name + "' has shape " + ir::shapeToString(t.shape)
+                    + " but the graph expects " + ir::shapeToString(value.shape));
         // Like the importer, the executor has no empty tensors (shape inference rejects them).
         if (std::any_of(t.shape.begin(), t.shape.end(), [](int64_t d) { return d < 1; }))
-            return makeError(Errc::InvalidArgument, "input '" + value.name + "' has shape "
-                                                        + ir::shapeToString(t.shape)
-                                                        + "; every dimension must be at least 1");
+            return makeError(Errc::InvalidArgument,
+                "input '" + value.name + "' has shape " + ir::shapeToString(t.shape)
+                    + "; every dimension must be at least 1");
         if (!consistent(t))
             return makeError(Errc::InvalidArgument,
-                             "input '" + value.name + "' of shape " + ir::shapeToString(t.shape)
-                                 + " holds " + std::to_string(t.dtype == ir::DataType::Float32 ? t.f.size() : t.i.size())
-                                 + " elements");
+                "input '" + value.name + "' of shape " + ir::shapeToString(t.shape) + " holds "
+                    + std::to_string(t.dtype == ir::DataType::Float32 ? t.f.size() : t.i.size())
+                    + " elements");
     }
     return {};
 }
@@ -122,7 +123,7 @@ public:
         if (now < due || !m_nextReportMs.compare_exchange_strong(due, now + kIntervalMs))
             return;
         m_ctx.report(static_cast<int>(done * 1000 / m_total),
-                     "executing " + std::string(ir::opName(node.op)) + " '" + node.name + "'");
+            "executing " + std::string(ir::opName(node.op)) + " '" + node.name + "'");
     }
 
 private:
@@ -130,8 +131,8 @@ private:
 
     int64_t elapsedMs() const
     {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
-                                                                     - m_start)
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - m_start)
             .count();
     }
 
@@ -173,9 +174,8 @@ RunPlan makePlan(const ir::Graph& graph, std::vector<ir::NodeId> order, bool kee
 /// \returns the tensors indexed by ValueId: every value when plan.keepAll, else only the graph
 /// outputs (the rest empty). \p abort is raised by a failing sibling chunk.
 Expected<std::vector<ir::Tensor>> runNodes(const RunPlan& plan,
-                                           const std::vector<const ir::Tensor*>& inputs,
-                                           const RunContext& ctx, ProgressReporter& progress,
-                                           std::atomic<bool>& abort)
+    const std::vector<const ir::Tensor*>& inputs, const RunContext& ctx, ProgressReporter& progress,
+    std::atomic<bool>& abort)
 {
     const ir::Graph& graph = plan.graph;
     const size_t numValues = static_cast<size_t>(graph.numValues());
@@ -205,8 +205,8 @@ Expected<std::vector<ir::Tensor>> runNodes(const RunPlan& plan,
                 continue;
             if (v < 0 || v >= graph.numValues() || env[static_cast<size_t>(v)] == nullptr)
                 return addContext<std::vector<ir::Tensor>>(
-                    makeError(Errc::Internal, "input " + std::to_string(slot)
-                                                  + " is read before it is computed"),
+                    makeError(Errc::Internal,
+                        "input " + std::to_string(slot) + " is read before it is computed"),
                     nodeContext(node));
             args[slot] = env[static_cast<size_t>(v)];
             argShapes[slot] = args[slot]->shape;
@@ -226,17 +226,17 @@ Expected<std::vector<ir::Tensor>> runNodes(const RunPlan& plan,
         }
         if (shapes->size() != node.outputs.size())
             return addContext<std::vector<ir::Tensor>>(
-                makeError(Errc::Internal, "shape inference returned "
-                                              + std::to_string(shapes->size()) + " shapes for "
-                                              + std::to_string(node.outputs.size()) + " outputs"),
+                makeError(Errc::Internal,
+                    "shape inference returned " + std::to_string(shapes->size()) + " shapes for "
+                        + std::to_string(node.outputs.size()) + " outputs"),
                 nodeContext(node));
         std::vector<ir::Tensor> results(node.outputs.size());
         for (size_t k = 0; k < results.size(); ++k) {
             if (!ir::isStatic((*shapes)[k]))
                 return addContext<std::vector<ir::Tensor>>(
-                    makeError(Errc::Internal, "output " + std::to_string(k)
-                                                  + " has no concrete shape at run time: "
-                                                  + ir::shapeToString((*shapes)[k])),
+                    makeError(Errc::Internal,
+                        "output " + std::to_string(k) + " has no concrete shape at run time: "
+                            + ir::shapeToString((*shapes)[k])),
                     nodeContext(node));
             results[k].shape = std::move((*shapes)[k]);
         }
@@ -250,8 +250,8 @@ Expected<std::vector<ir::Tensor>> runNodes(const RunPlan& plan,
             ran = makeError(Errc::Internal, std::string("unexpected exception: ") + e.what());
         }
         if (!ran)
-            return addContext<std::vector<ir::Tensor>>(tl::unexpected<Error>(std::move(ran).error()),
-                                                       nodeContext(node));
+            return addContext<std::vector<ir::Tensor>>(
+                tl::unexpected<Error>(std::move(ran).error()), nodeContext(node));
 
         for (size_t k = 0; k < results.size(); ++k) {
             const ir::ValueId v = node.outputs[k];
@@ -259,8 +259,9 @@ Expected<std::vector<ir::Tensor>> runNodes(const RunPlan& plan,
                 continue;
             if (!consistent(results[k]))
                 return addContext<std::vector<ir::Tensor>>(
-                    makeError(Errc::Internal, "the kernel left output " + std::to_string(k)
-                                                  + " inconsistent with its shape"),
+                    makeError(Errc::Internal,
+                        "the kernel left output " + std::to_string(k)
+                            + " inconsistent with its shape"),
                     nodeContext(node));
             const size_t vi = static_cast<size_t>(v);
             owned[vi] = std::move(results[k]);
@@ -331,17 +332,16 @@ ir::Tensor joinSamples(const std::vector<std::vector<ir::Tensor>>& chunks, size_
 /// Runs the graph on \p inputs, splitting the batch across threads when \p split is true and
 /// the batch is large enough. \returns values indexed by ValueId, as runNodes does.
 Expected<std::vector<ir::Tensor>> execute(const ir::Graph& graph, bool split, int threads,
-                                          const std::vector<ir::Tensor>& inputs,
-                                          const RunContext& ctx, bool keepAll)
+    const std::vector<ir::Tensor>& inputs, const RunContext& ctx, bool keepAll)
 {
     if (!idsInRange(graph))
         return makeError(Errc::InvalidModel, "the graph refers to values that do not exist");
     NNB_RETURN_IF_ERROR(validateInputs(graph, inputs));
     for (const ir::Value& value : graph.values())
         if (value.isConstant() && !consistent(*value.constant))
-            return makeError(Errc::InvalidModel, "constant '" + value.name + "' of shape "
-                                                     + ir::shapeToString(value.constant->shape)
-                                                     + " does not hold matching data");
+            return makeError(Errc::InvalidModel,
+                "constant '" + value.name + "' of shape " + ir::shapeToString(value.constant->shape)
+                    + " does not hold matching data");
     auto order = graph.topologicalOrder();
     if (!order)
         return tl::unexpected<Error>(std::move(order).error());
@@ -353,9 +353,8 @@ Expected<std::vector<ir::Tensor>> execute(const ir::Graph& graph, bool split, in
     std::vector<SampleRange> ranges;
     if (split && !inputs.empty()) {
         const int64_t batch = inputs.front().shape.front();
-        const bool sameBatch = std::all_of(inputs.begin(), inputs.end(), [&](const ir::Tensor& t) {
-            return t.shape.front() == batch;
-        });
+        const bool sameBatch = std::all_of(inputs.begin(), inputs.end(),
+            [&](const ir::Tensor& t) { return t.shape.front() == batch; });
         if (sameBatch)
             ranges = detail::splitBatch(batch, threads);
     }
@@ -392,6 +391,9 @@ Expected<std::vector<ir::Tensor>> execute(const ir::Graph& graph, bool split, in
             results[c] = runNodes(plan, pointers, ctx, progress, abort);
         } catch (const std::bad_alloc&) { // no exception may escape a thread
             results[c] = makeError(Errc::InvalidArgument, "out of memory");
+        } catch (const std::exception& e) {
+            results[c]
+                = makeError(Errc::Internal, std::string("unexpected exception: ") + e.what());
         }
         if (!*results[c])
             abort = true; // siblings stop at their next node
@@ -399,8 +401,13 @@ Expected<std::vector<ir::Tensor>> execute(const ir::Graph& graph, bool split, in
     {
         std::vector<std::jthread> workers;
         workers.reserve(chunks - 1);
-        for (size_t c = 1; c < chunks; ++c)
-            workers.emplace_back(runChunk, c);
+        for (size_t c = 1; c < chunks; ++c) {
+            try {
+                workers.emplace_back(runChunk, c);
+            } catch (const std::system_error&) {
+                runChunk(c); // no thread to be had: run the chunk here instead
+            }
+        }
         runChunk(0);
     } // joins
 
@@ -436,8 +443,7 @@ Expected<std::vector<ir::Tensor>> execute(const ir::Graph& graph, bool split, in
 /// execute() behind the core boundary: no exception escapes (allocations of huge batches may
 /// throw std::bad_alloc outside the kernels' own guards).
 Expected<std::vector<ir::Tensor>> executeGuarded(const ir::Graph* graph, bool split, int threads,
-                                                 const std::vector<ir::Tensor>& inputs,
-                                                 const RunContext& ctx, bool keepAll)
+    const std::vector<ir::Tensor>& inputs, const RunContext& ctx, bool keepAll)
 {
     if (graph == nullptr)
         return makeError(Errc::InvalidArgument, "the executor has no graph");
@@ -457,34 +463,34 @@ Executor::Executor(std::shared_ptr<const ir::Graph> graph, ExecutorOptions optio
     , m_options(options)
 {
     m_splitBatch = m_graph != nullptr && resolveThreads(m_options.threads) > 1
-                   && idsInRange(*m_graph) && detail::canSplitBatch(*m_graph);
+        && idsInRange(*m_graph) && detail::canSplitBatch(*m_graph);
 }
 
-Expected<std::vector<ir::Tensor>> Executor::run(const std::vector<ir::Tensor>& inputs,
-                                                const RunContext& ctx) const
+Expected<std::vector<ir::Tensor>> Executor::run(
+    const std::vector<ir::Tensor>& inputs, const RunContext& ctx) const
 {
     NNB_TRY(std::vector<ir::Tensor> values,
-            executeGuarded(m_graph.get(), m_splitBatch, resolveThreads(m_options.threads), inputs,
-                           ctx, /*keepAll=*/false));
+        executeGuarded(m_graph.get(), m_splitBatch, resolveThreads(m_options.threads), inputs, ctx,
+            /*keepAll=*/false));
     std::vector<ir::Tensor> outputs;
     outputs.reserve(m_graph->outputs().size());
     const auto& ids = m_graph->outputs();
     for (size_t k = 0; k < ids.size(); ++k) {
         const size_t v = static_cast<size_t>(ids[k]);
         // Move unless the same value is listed again later.
-        const bool listedAgain = std::find(ids.begin() + static_cast<std::ptrdiff_t>(k) + 1,
-                                           ids.end(), ids[k])
-                                 != ids.end();
+        const bool listedAgain
+            = std::find(ids.begin() + static_cast<std::ptrdiff_t>(k) + 1, ids.end(), ids[k])
+            != ids.end();
         outputs.push_back(listedAgain ? values[v] : std::move(values[v]));
     }
     return outputs;
 }
 
-Expected<std::vector<ir::Tensor>> Executor::runAll(const std::vector<ir::Tensor>& inputs,
-                                                   const RunContext& ctx) const
+Expected<std::vector<ir::Tensor>> Executor::runAll(
+    const std::vector<ir::Tensor>& inputs, const RunContext& ctx) const
 {
     return executeGuarded(m_graph.get(), m_splitBatch, resolveThreads(m_options.threads), inputs,
-                          ctx, /*keepAll=*/true);
+        ctx, /*keepAll=*/true);
 }
 
 } // namespace nnb::exec

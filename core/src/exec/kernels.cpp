@@ -36,6 +36,11 @@ Expected<void> runKernel(const KernelCall& call)
     case OpKind::Dropout: return runCopy(call);
     case OpKind::Transpose: return runTranspose(call);
     case OpKind::Concat: return runConcat(call);
+    // Compiler-internal ops (internal_ops.def): transformed networks run on the same executor.
+    case OpKind::CoreOp: return runCoreOp(call);
+    case OpKind::Slice: return runSlice(call);
+    case OpKind::Select: return runSelect(call);
+    case OpKind::Accumulate: return runAccumulate(call);
     }
     return makeError(Errc::Internal, "the executor has no kernel for this op");
 }
@@ -47,8 +52,7 @@ Expected<const ir::Tensor*> floatInput(const KernelCall& call, size_t slot, std:
         return makeError(Errc::InvalidArgument, "input " + std::string(what) + " is missing");
     if (t->dtype != ir::DataType::Float32)
         return makeError(Errc::UnsupportedOp,
-                         "input " + std::string(what)
-                             + " is int64; this op computes on float32 tensors only");
+            "input " + std::string(what) + " is int64; this op computes on float32 tensors only");
     return t;
 }
 
@@ -71,9 +75,9 @@ int64_t dimProduct(const ir::Shape& shape, size_t begin, size_t end)
 Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank, std::string_view what, bool inclusive)
 {
     if (axis < -rank || axis > (inclusive ? rank : rank - 1))
-        return makeError(Errc::InvalidArgument, std::string(what) + " " + std::to_string(axis)
-                                                    + " is out of range for rank "
-                                                    + std::to_string(rank));
+        return makeError(Errc::InvalidArgument,
+            std::string(what) + " " + std::to_string(axis) + " is out of range for rank "
+                + std::to_string(rank));
     return axis < 0 ? axis + rank : axis;
 }
 
@@ -83,10 +87,10 @@ Expected<void> expectOutputShape(const KernelCall& call, size_t slot, const ir::
         return makeError(Errc::Internal, "output " + std::to_string(slot) + " is missing");
     const ir::Shape& inferred = call.outputs[slot].shape;
     if (inferred != expected)
-        return makeError(Errc::Internal, "shape inference gave output " + std::to_string(slot)
-                                             + " the shape " + ir::shapeToString(inferred)
-                                             + " but the kernel computes "
-                                             + ir::shapeToString(expected));
+        return makeError(Errc::Internal,
+            "shape inference gave output " + std::to_string(slot) + " the shape "
+                + ir::shapeToString(inferred) + " but the kernel computes "
+                + ir::shapeToString(expected));
     return {};
 }
 

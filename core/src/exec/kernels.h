@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -60,25 +61,36 @@ struct KernelCall {
 [[nodiscard]] Expected<void> runMatMul(const KernelCall& call);
 [[nodiscard]] Expected<void> runConv(const KernelCall& call);
 // kernels_elementwise.cpp
-[[nodiscard]] Expected<void> runBinary(const KernelCall& call); ///< Add, Sub, Mul, Div
-[[nodiscard]] Expected<void> runActivation(const KernelCall& call); ///< Relu, LeakyRelu, Sigmoid, Tanh
+/// Add, Sub, Mul, Div.
+[[nodiscard]] Expected<void> runBinary(const KernelCall& call);
+/// Relu, LeakyRelu, Sigmoid, Tanh.
+[[nodiscard]] Expected<void> runActivation(const KernelCall& call);
 [[nodiscard]] Expected<void> runClip(const KernelCall& call);
 [[nodiscard]] Expected<void> runSoftmax(const KernelCall& call);
 [[nodiscard]] Expected<void> runBatchNormalization(const KernelCall& call);
 // kernels_pool.cpp
-[[nodiscard]] Expected<void> runPool(const KernelCall& call); ///< MaxPool, AveragePool
+/// MaxPool, AveragePool.
+[[nodiscard]] Expected<void> runPool(const KernelCall& call);
 [[nodiscard]] Expected<void> runGlobalAveragePool(const KernelCall& call);
 // kernels_shape.cpp
-[[nodiscard]] Expected<void> runCopy(const KernelCall& call); ///< Identity, Dropout, Flatten, Reshape
+/// Identity, Dropout, Flatten, Reshape.
+[[nodiscard]] Expected<void> runCopy(const KernelCall& call);
 [[nodiscard]] Expected<void> runTranspose(const KernelCall& call);
 [[nodiscard]] Expected<void> runConcat(const KernelCall& call);
+/// The internal Slice and Select (feature routing).
+[[nodiscard]] Expected<void> runSlice(const KernelCall& call);
+[[nodiscard]] Expected<void> runSelect(const KernelCall& call);
+// The compiler-internal ops of internal_ops.def: CoreOp in kernels_linear.cpp, Accumulate in
+// kernels_elementwise.cpp.
+[[nodiscard]] Expected<void> runCoreOp(const KernelCall& call);
+[[nodiscard]] Expected<void> runAccumulate(const KernelCall& call);
 
 // ---- helpers shared by the kernels (kernels.cpp)
 
 /// \returns input \p slot if it is present and float32, else an error naming \p what
 /// (the ONNX input name, "X", "B", ...).
-[[nodiscard]] Expected<const ir::Tensor*> floatInput(const KernelCall& call, size_t slot,
-                                                     std::string_view what);
+[[nodiscard]] Expected<const ir::Tensor*> floatInput(
+    const KernelCall& call, size_t slot, std::string_view what);
 /// Makes \p t a float32 tensor of its (already set) shape and \returns its data. Contents are
 /// zero-initialised.
 float* allocateFloat(ir::Tensor& t);
@@ -86,11 +98,14 @@ float* allocateFloat(ir::Tensor& t);
 int64_t dimProduct(const ir::Shape& shape, size_t begin, size_t end);
 /// \returns \p axis in [0, rank), or [0, rank] when \p inclusive (Flatten, coerced Softmax);
 /// ONNX counts negative axes from the back (axis + rank). Out of range is InvalidArgument.
-[[nodiscard]] Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank, std::string_view what,
-                                              bool inclusive = false);
+[[nodiscard]] Expected<int64_t> normalizeAxis(
+    int64_t axis, int64_t rank, std::string_view what, bool inclusive = false);
+/// Applies a hardware neuron function in place: "none", "relu" (max(z, 0)) or "ramp"
+/// (clamp(z, 0, 1), the rate model of an integrate-and-fire neuron); see internal_ops.def.
+[[nodiscard]] Expected<void> applyNeuronFunction(const std::string& name, std::vector<float>& data);
 /// Checks that the output slot \p slot has shape \p expected; shape inference computes it, and
 /// the kernel re-derives it, so a mismatch is a bug in one of them (Internal).
-[[nodiscard]] Expected<void> expectOutputShape(const KernelCall& call, size_t slot,
-                                               const ir::Shape& expected);
+[[nodiscard]] Expected<void> expectOutputShape(
+    const KernelCall& call, size_t slot, const ir::Shape& expected);
 
 } // namespace nnb::exec::detail

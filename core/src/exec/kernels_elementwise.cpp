@@ -41,7 +41,7 @@ Expected<Broadcast> broadcastShapes(const ir::Shape& a, const ir::Shape& b)
         const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
         if (da != db && da != 1 && db != 1)
             return makeError(Errc::InvalidArgument,
-                             "operands " + dims(a) + " and " + dims(b) + " do not broadcast");
+                "operands " + dims(a) + " and " + dims(b) + " do not broadcast");
         out.shape[d] = da == 1 ? db : da;
         out.strideA[d] = da == 1 ? 0 : stepA;
         out.strideB[d] = db == 1 ? 0 : stepB;
@@ -122,8 +122,8 @@ Expected<float> scalarInput(const KernelCall& call, size_t slot, const char* wha
     if (t == nullptr)
         return fallback;
     if (t->size() != 1)
-        return makeError(Errc::InvalidArgument, std::string(what) + " must be a scalar, got "
-                                                    + dims(t->shape));
+        return makeError(
+            Errc::InvalidArgument, std::string(what) + " must be a scalar, got " + dims(t->shape));
     if (t->dtype == ir::DataType::Int64)
         return t->i.empty() ? fallback : static_cast<float>(t->i[0]);
     return t->f.empty() ? fallback : t->f[0];
@@ -140,8 +140,12 @@ Expected<void> runBinary(const KernelCall& call)
     float* y = allocateFloat(call.outputs[0]);
     if (bc.shape.empty() || dimProduct(bc.shape, 0, bc.shape.size()) > 0) {
         switch (call.node.op) {
-        case ir::OpKind::Add: broadcastApply(bc, a->data(), b->data(), y, std::plus<float>()); break;
-        case ir::OpKind::Sub: broadcastApply(bc, a->data(), b->data(), y, std::minus<float>()); break;
+        case ir::OpKind::Add:
+            broadcastApply(bc, a->data(), b->data(), y, std::plus<float>());
+            break;
+        case ir::OpKind::Sub:
+            broadcastApply(bc, a->data(), b->data(), y, std::minus<float>());
+            break;
         case ir::OpKind::Mul:
             broadcastApply(bc, a->data(), b->data(), y, std::multiplies<float>());
             break;
@@ -218,8 +222,8 @@ Expected<void> runSoftmax(const KernelCall& call)
     if (rank == 0)
         return makeError(Errc::InvalidArgument, "Softmax needs an input of rank >= 1");
     NNB_TRY(const int64_t axis,
-            normalizeAxis(call.node.attrs.getInt("axis", coerce2d ? 1 : -1), rank, "axis",
-                          /*inclusive=*/coerce2d));
+        normalizeAxis(call.node.attrs.getInt("axis", coerce2d ? 1 : -1), rank, "axis",
+            /*inclusive=*/coerce2d));
     const size_t a = static_cast<size_t>(axis);
     const int64_t outer = dimProduct(x->shape, 0, a);
     const int64_t len = coerce2d ? dimProduct(x->shape, a, x->shape.size()) : x->shape[a];
@@ -257,18 +261,19 @@ Expected<void> runBatchNormalization(const KernelCall& call)
     NNB_TRY(const ir::Tensor* mean, floatInput(call, 3, "input_mean"));
     NNB_TRY(const ir::Tensor* var, floatInput(call, 4, "input_var"));
     if (call.outputs.size() > 1)
-        return makeError(Errc::UnsupportedOp, "training-mode BatchNormalization (running mean and "
-                                              "variance outputs) is not supported");
+        return makeError(Errc::UnsupportedOp,
+            "training-mode BatchNormalization (running mean and "
+            "variance outputs) is not supported");
     if (x->rank() < 2)
-        return makeError(Errc::InvalidArgument, "X must have rank >= 2 (N, C, ...), got "
-                                                    + dims(x->shape));
+        return makeError(
+            Errc::InvalidArgument, "X must have rank >= 2 (N, C, ...), got " + dims(x->shape));
     const int64_t channels = x->shape[1];
     for (const ir::Tensor* p : {scale, bias, mean, var})
         if (p->size() != channels)
             return makeError(Errc::InvalidArgument,
-                             "scale, B, mean and var must have " + std::to_string(channels)
-                                 + " elements (the channels of X " + dims(x->shape) + "), got "
-                                 + dims(p->shape));
+                "scale, B, mean and var must have " + std::to_string(channels)
+                    + " elements (the channels of X " + dims(x->shape) + "), got "
+                    + dims(p->shape));
     NNB_RETURN_IF_ERROR(expectOutputShape(call, 0, x->shape));
     const float epsilon = call.node.attrs.getFloat("epsilon", 1e-5f);
     const int64_t batch = x->shape[0];
@@ -287,6 +292,46 @@ Expected<void> runBatchNormalization(const KernelCall& call)
         }
     }
     return {};
+}
+
+Expected<void> applyNeuronFunction(const std::string& name, std::vector<float>& data)
+{
+    if (name == "none")
+        return {};
+    if (name == "relu") {
+        for (float& v : data)
+            v = v < 0.0f ? 0.0f : v;
+        return {};
+    }
+    if (name == "ramp") {
+        for (float& v : data)
+            v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+        return {};
+    }
+    return makeError(
+        Errc::InvalidArgument, "activation '" + name + "' is not one of none, relu, ramp");
+}
+
+// Internal Accumulate: digital accumulation of partial sums, y = f(x_1 + ... + x_n), summed in
+// input order; all inputs have the same shape.
+Expected<void> runAccumulate(const KernelCall& call)
+{
+    NNB_TRY(const ir::Tensor* first, floatInput(call, 0, "x_1"));
+    for (size_t k = 1; k < call.inputs.size(); ++k) {
+        NNB_TRY(const ir::Tensor* t, floatInput(call, k, "x_" + std::to_string(k + 1)));
+        if (t->shape != first->shape)
+            return makeError(Errc::InvalidArgument,
+                "partial sums differ in shape: " + dims(first->shape) + " and " + dims(t->shape));
+    }
+    NNB_RETURN_IF_ERROR(expectOutputShape(call, 0, first->shape));
+    float* y = allocateFloat(call.outputs[0]);
+    std::copy(first->f.begin(), first->f.end(), y);
+    for (size_t k = 1; k < call.inputs.size(); ++k) {
+        const float* x = call.inputs[k]->data();
+        for (size_t i = 0; i < first->f.size(); ++i)
+            y[i] += x[i];
+    }
+    return applyNeuronFunction(call.node.attrs.getString("activation", "none"), call.outputs[0].f);
 }
 
 } // namespace nnb::exec::detail

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Gemm, MatMul and Conv: everything that is a matrix product, computed by Eigen's GEMM on
-// row-major Maps over the tensor data (no copies except Conv's im2col buffer).
+// Gemm, MatMul, Conv and the internal CoreOp: everything that is a matrix product, computed by
+// Eigen's GEMM on row-major Maps over the tensor data (no copies except Conv's im2col buffer).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -18,9 +18,10 @@ using MatrixMap = Eigen::Map<RowMajorMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMajorMatrix>;
 
 /// y = alpha * (lhs * rhs), computed in blocks of kGemmRowBlock rows of lhs (see kernels.h for
-/// why the blocks make batch-split runs bit-identical). \p lhs and \p rhs may be transposed Maps.
-template <class Lhs, class Rhs>
-void blockedProduct(MatrixMap y, const Lhs& lhs, const Rhs& rhs, float alpha)
+/// why the blocks make batch-split runs bit-identical). \p y is a Map or a block of one; \p lhs
+/// and \p rhs may be transposed Maps or blocks.
+template <class Dst, class Lhs, class Rhs>
+void blockedProduct(Dst y, const Lhs& lhs, const Rhs& rhs, float alpha)
 {
     const Eigen::Index rows = y.rows();
     for (Eigen::Index r = 0; r < rows; r += kGemmRowBlock) {
@@ -46,8 +47,8 @@ Expected<void> runGemm(const KernelCall& call)
     if (c != nullptr && c->dtype != ir::DataType::Float32)
         return makeError(Errc::UnsupportedOp, "input C is int64; Gemm computes on float32 only");
     if (a->rank() != 2 || b->rank() != 2)
-        return makeError(Errc::InvalidArgument, "A and B must be matrices, got A " + dims(a->shape)
-                                                    + " and B " + dims(b->shape));
+        return makeError(Errc::InvalidArgument,
+            "A and B must be matrices, got A " + dims(a->shape) + " and B " + dims(b->shape));
 
     const ir::Attributes& attrs = call.node.attrs;
     const bool transA = attrs.getInt("transA", 0) != 0;
@@ -59,9 +60,9 @@ Expected<void> runGemm(const KernelCall& call)
     const int64_t kB = transB ? b->shape[1] : b->shape[0];
     const int64_t n = transB ? b->shape[0] : b->shape[1];
     if (k != kB)
-        return makeError(Errc::InvalidArgument, "inner dimensions differ: A " + dims(a->shape)
-                                                    + (transA ? " (transposed)" : "") + ", B "
-                                                    + dims(b->shape) + (transB ? " (transposed)" : ""));
+        return makeError(Errc::InvalidArgument,
+            "inner dimensions differ: A " + dims(a->shape) + (transA ? " (transposed)" : "")
+                + ", B " + dims(b->shape) + (transB ? " (transposed)" : ""));
     NNB_RETURN_IF_ERROR(expectOutputShape(call, 0, {m, n}));
 
     // C's broadcast to (M, N): right-aligned, each of its (at most two) dims 1 or equal.
@@ -72,10 +73,9 @@ Expected<void> runGemm(const KernelCall& call)
         const int64_t cRows = cRank == 2 ? c->shape[0] : 1;
         const int64_t cCols = cRank >= 1 ? c->shape[static_cast<size_t>(cRank - 1)] : 1;
         if (cRank > 2 || (cRows != 1 && cRows != m) || (cCols != 1 && cCols != n))
-            return makeError(Errc::InvalidArgument, "C " + dims(c->shape)
-                                                        + " does not broadcast to ["
-                                                        + std::to_string(m) + ","
-                                                        + std::to_string(n) + "]");
+            return makeError(Errc::InvalidArgument,
+                "C " + dims(c->shape) + " does not broadcast to [" + std::to_string(m) + ","
+                    + std::to_string(n) + "]");
         cRowStride = cRows == 1 ? 0 : cCols;
         cColStride = cCols == 1 ? 0 : 1;
     }
@@ -114,16 +114,17 @@ Expected<void> runMatMul(const KernelCall& call)
     const size_t ra = a->shape.size();
     const size_t rb = b->shape.size();
     if (ra == 0 || rb == 0)
-        return makeError(Errc::InvalidArgument, "MatMul operands must have rank >= 1, got A "
-                                                    + dims(a->shape) + " and B " + dims(b->shape));
+        return makeError(Errc::InvalidArgument,
+            "MatMul operands must have rank >= 1, got A " + dims(a->shape) + " and B "
+                + dims(b->shape));
 
     const int64_t m = ra == 1 ? 1 : a->shape[ra - 2];
     const int64_t k = a->shape[ra - 1];
     const int64_t kB = rb == 1 ? b->shape[0] : b->shape[rb - 2];
     const int64_t n = rb == 1 ? 1 : b->shape[rb - 1];
     if (k != kB)
-        return makeError(Errc::InvalidArgument, "inner dimensions differ: A " + dims(a->shape)
-                                                    + ", B " + dims(b->shape));
+        return makeError(Errc::InvalidArgument,
+            "inner dimensions differ: A " + dims(a->shape) + ", B " + dims(b->shape));
 
     // Broadcast the batch dimensions (all but the matrix dimensions), right-aligned.
     const ir::Shape aBatch(a->shape.begin(), a->shape.end() - std::min<size_t>(ra, 2));
@@ -139,8 +140,8 @@ Expected<void> runMatMul(const KernelCall& call)
         const int64_t da = i < aBatch.size() ? aBatch[aBatch.size() - 1 - i] : 1;
         const int64_t db = i < bBatch.size() ? bBatch[bBatch.size() - 1 - i] : 1;
         if (da != db && da != 1 && db != 1)
-            return makeError(Errc::InvalidArgument, "batch dimensions do not broadcast: A "
-                                                        + dims(a->shape) + ", B " + dims(b->shape));
+            return makeError(Errc::InvalidArgument,
+                "batch dimensions do not broadcast: A " + dims(a->shape) + ", B " + dims(b->shape));
         batch[d] = std::max(da, db);
         aStride[d] = da == 1 ? 0 : aStep;
         bStride[d] = db == 1 ? 0 : bStep;
@@ -162,7 +163,7 @@ Expected<void> runMatMul(const KernelCall& call)
         // fold A's batch into rows and run one blocked product. A is never broadcast here
         // because B has no batch dimension > 1, so A's rows are contiguous.
         blockedProduct(MatrixMap(y, batchCount * m, n),
-                       ConstMatrixMap(a->data(), batchCount * m, k), bFirst, 1.0f);
+            ConstMatrixMap(a->data(), batchCount * m, k), bFirst, 1.0f);
         return {};
     }
     // General case: one product per batch entry, each of the same shape (so the summation order
@@ -177,7 +178,7 @@ Expected<void> runMatMul(const KernelCall& call)
         }
         MatrixMap ym(y + e * m * n, m, n);
         ym.noalias() = ConstMatrixMap(a->data() + aOff * m * k, m, k)
-                       * ConstMatrixMap(b->data() + bOff * k * n, k, n);
+            * ConstMatrixMap(b->data() + bOff * k * n, k, n);
         for (size_t d = batchRank; d-- > 0;) { // odometer increment, innermost first
             if (++index[d] < batch[d])
                 break;
@@ -229,9 +230,10 @@ Expected<void> runConv(const KernelCall& call)
     NNB_TRY(const ir::Tensor* w, floatInput(call, 1, "W"));
     const ir::Tensor* bias = call.input(2);
     if (x->rank() != 4 || w->rank() != 4)
-        return makeError(Errc::UnsupportedOp, "only 2-D convolutions (NCHW input, MCkHkW weights) "
-                                              "are supported, got X "
-                                                  + dims(x->shape) + " and W " + dims(w->shape));
+        return makeError(Errc::UnsupportedOp,
+            "only 2-D convolutions (NCHW input, MCkHkW weights) "
+            "are supported, got X "
+                + dims(x->shape) + " and W " + dims(w->shape));
     const int64_t batch = x->shape[0];
     const int64_t channels = x->shape[1];
     const int64_t filters = w->shape[0];
@@ -239,20 +241,19 @@ Expected<void> runConv(const KernelCall& call)
     if (group < 1 || channels % group != 0 || filters % group != 0
         || w->shape[1] != channels / group)
         return makeError(Errc::InvalidArgument,
-                         "group " + std::to_string(group) + " does not fit X " + dims(x->shape)
-                             + " and W " + dims(w->shape)
-                             + " (need C and M divisible by group, W[1] = C / group)");
+            "group " + std::to_string(group) + " does not fit X " + dims(x->shape) + " and W "
+                + dims(w->shape) + " (need C and M divisible by group, W[1] = C / group)");
     const ir::Shape kernelShape = call.node.attrs.getInts("kernel_shape");
     if (!kernelShape.empty() && kernelShape != ir::Shape{w->shape[2], w->shape[3]})
-        return makeError(Errc::InvalidArgument, "kernel_shape " + dims(kernelShape)
-                                                    + " disagrees with W " + dims(w->shape));
+        return makeError(Errc::InvalidArgument,
+            "kernel_shape " + dims(kernelShape) + " disagrees with W " + dims(w->shape));
     if (bias != nullptr
         && (bias->dtype != ir::DataType::Float32 || bias->rank() != 1 || bias->shape[0] != filters))
-        return makeError(Errc::InvalidArgument, "bias B " + dims(bias->shape)
-                                                    + " must be float32 of shape ["
-                                                    + std::to_string(filters) + "]");
-    NNB_TRY(const ir::WindowGeometry g, ir::computeWindowGeometry(call.node, x->shape[2], x->shape[3],
-                                                                 w->shape[2], w->shape[3]));
+        return makeError(Errc::InvalidArgument,
+            "bias B " + dims(bias->shape) + " must be float32 of shape [" + std::to_string(filters)
+                + "]");
+    NNB_TRY(const ir::WindowGeometry g,
+        ir::computeWindowGeometry(call.node, x->shape[2], x->shape[3], w->shape[2], w->shape[3]));
     NNB_RETURN_IF_ERROR(expectOutputShape(call, 0, {batch, filters, g.outH, g.outW}));
 
     const int64_t groupChannels = channels / group;
@@ -262,8 +263,7 @@ Expected<void> runConv(const KernelCall& call)
     const int64_t inPixels = g.inH * g.inW;
     // A 1x1 kernel with unit stride and no padding reads X exactly as im2col would lay it out.
     const bool pointwise = g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1
-                           && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0
-                           && g.padRight == 0;
+        && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0;
     std::vector<float> col(pointwise ? 0 : static_cast<size_t>(colRows * outPixels));
     float* y = allocateFloat(call.outputs[0]);
 
@@ -278,7 +278,8 @@ Expected<void> runConv(const KernelCall& call)
                 colData = col.data();
             }
             const ConstMatrixMap wg(w->data() + gi * groupFilters * colRows, groupFilters, colRows);
-            MatrixMap yg(y + (n * filters + gi * groupFilters) * outPixels, groupFilters, outPixels);
+            MatrixMap yg(
+                y + (n * filters + gi * groupFilters) * outPixels, groupFilters, outPixels);
             yg.noalias() = wg * ConstMatrixMap(colData, colRows, outPixels);
         }
         if (bias != nullptr) {
@@ -291,6 +292,54 @@ Expected<void> runConv(const KernelCall& call)
         }
     }
     return {};
+}
+
+// Internal CoreOp: one hardware core-op y = f(W x + b) (internal_ops.def). kind "conv" is a
+// Conv (same weights layout and window attributes) followed by f. kind "dense": x [N, in],
+// W [in/group, out], b [out]; with group g, output block j (out/g columns) reads input block j
+// (in/g columns) only, through columns block j of W.
+Expected<void> runCoreOp(const KernelCall& call)
+{
+    const std::string kind = call.node.attrs.getString("kind", "dense");
+    const std::string activation = call.node.attrs.getString("activation", "none");
+    if (kind == "conv") {
+        NNB_RETURN_IF_ERROR(runConv(call));
+        return applyNeuronFunction(activation, call.outputs[0].f);
+    }
+    if (kind != "dense")
+        return makeError(
+            Errc::InvalidArgument, "CoreOp kind '" + kind + "' is neither dense nor conv");
+    NNB_TRY(const ir::Tensor* x, floatInput(call, 0, "x"));
+    NNB_TRY(const ir::Tensor* w, floatInput(call, 1, "W"));
+    const ir::Tensor* bias = call.input(2);
+    const int64_t group = call.node.attrs.getInt("group", 1);
+    if (x->rank() != 2 || w->rank() != 2 || group < 1 || w->shape[1] % group != 0
+        || x->shape[1] != w->shape[0] * group)
+        return makeError(Errc::InvalidArgument,
+            "dense CoreOp input " + dims(x->shape) + " does not fit weight " + dims(w->shape)
+                + " with group " + std::to_string(group));
+    const int64_t rows = x->shape[0];
+    const int64_t inGroup = w->shape[0];
+    const int64_t out = w->shape[1];
+    const int64_t outGroup = out / group;
+    if (bias != nullptr
+        && (bias->dtype != ir::DataType::Float32 || bias->rank() != 1 || bias->shape[0] != out))
+        return makeError(Errc::InvalidArgument,
+            "bias " + dims(bias->shape) + " must be float32 of shape [" + std::to_string(out)
+                + "]");
+    NNB_RETURN_IF_ERROR(expectOutputShape(call, 0, {rows, out}));
+
+    MatrixMap y(allocateFloat(call.outputs[0]), rows, out);
+    const ConstMatrixMap xm(x->data(), rows, x->shape[1]);
+    const ConstMatrixMap wm(w->data(), inGroup, out);
+    for (int64_t j = 0; j < group; ++j)
+        blockedProduct(y.middleCols(j * outGroup, outGroup), xm.middleCols(j * inGroup, inGroup),
+            wm.middleCols(j * outGroup, outGroup), 1.0f);
+    if (bias != nullptr)
+        for (int64_t i = 0; i < rows; ++i)
+            for (int64_t c = 0; c < out; ++c)
+                y(i, c) += bias->f[static_cast<size_t>(c)];
+    return applyNeuronFunction(activation, call.outputs[0].f);
 }
 
 } // namespace nnb::exec::detail

@@ -29,14 +29,14 @@ Expected<void> runPool(const KernelCall& call)
     NNB_TRY(const ir::Tensor* x, floatInput(call, 0, "X"));
     const bool isMax = call.node.op == ir::OpKind::MaxPool;
     if (x->rank() != 4)
-        return makeError(Errc::UnsupportedOp, "only 2-D pooling of NCHW tensors is supported, got X "
-                                                  + ir::shapeToString(x->shape));
+        return makeError(Errc::UnsupportedOp,
+            "only 2-D pooling of NCHW tensors is supported, got X " + ir::shapeToString(x->shape));
     const ir::Shape kernel = call.node.attrs.getInts("kernel_shape");
     if (kernel.size() != 2)
         return makeError(Errc::InvalidArgument,
-                         "kernel_shape must have 2 entries, got " + ir::shapeToString(kernel));
+            "kernel_shape must have 2 entries, got " + ir::shapeToString(kernel));
     NNB_TRY(const ir::WindowGeometry g,
-            ir::computeWindowGeometry(call.node, x->shape[2], x->shape[3], kernel[0], kernel[1]));
+        ir::computeWindowGeometry(call.node, x->shape[2], x->shape[3], kernel[0], kernel[1]));
     const int64_t batch = x->shape[0];
     const int64_t channels = x->shape[1];
     NNB_RETURN_IF_ERROR(expectOutputShape(call, 0, {batch, channels, g.outH, g.outW}));
@@ -113,7 +113,7 @@ Expected<void> runGlobalAveragePool(const KernelCall& call)
     NNB_TRY(const ir::Tensor* x, floatInput(call, 0, "X"));
     if (x->rank() < 3)
         return makeError(Errc::InvalidArgument,
-                         "X must have rank >= 3 (N, C, spatial...), got " + ir::shapeToString(x->shape));
+            "X must have rank >= 3 (N, C, spatial...), got " + ir::shapeToString(x->shape));
     ir::Shape expected = x->shape;
     for (size_t d = 2; d < expected.size(); ++d)
         expected[d] = 1;

@@ -322,6 +322,22 @@ Expected<Shape> inferSlice(const Node& node, const Shape& x)
     return out;
 }
 
+Expected<Shape> inferSelect(const Node& node, const Shape& x)
+{
+    NNB_TRY(const int64_t axis, normalizeAxis(node.attrs.getInt("axis", 1), static_cast<int64_t>(x.size()), "Select axis"));
+    const auto indices = node.attrs.getInts("indices");
+    const int64_t dim = x[static_cast<size_t>(axis)];
+    if (indices.empty())
+        return shapeError("Select needs a non-empty indices list");
+    for (int64_t i : indices)
+        if (i < 0 || (dim != kDynamicDim && i >= dim))
+            return shapeError("Select index " + std::to_string(i) + " is outside dimension " + std::to_string(axis) +
+                              " of " + shapeToString(x));
+    Shape out = x;
+    out[static_cast<size_t>(axis)] = static_cast<int64_t>(indices.size());
+    return out;
+}
+
 Expected<Shape> inferAccumulate(const std::vector<Shape>& in)
 {
     Shape out = in[0];
@@ -387,6 +403,7 @@ Expected<Shape> inferPrimary(const Node& node, const std::vector<Shape>& in, con
     case OpKind::Concat: return inferConcat(node, in);
     case OpKind::CoreOp: return inferCoreOp(node, in);
     case OpKind::Slice: return inferSlice(node, in[0]);
+    case OpKind::Select: return inferSelect(node, in[0]);
     case OpKind::Accumulate: return inferAccumulate(in);
     }
     return makeError(Errc::Internal, "no shape rule for " + opStr(node));

@@ -44,6 +44,19 @@ ir::ValueId addSlice(ir::Graph& graph, const std::string& name, const std::strin
     return out;
 }
 
+ir::ValueId addSelect(ir::Graph& graph, const std::string& name, const std::string& layer, ir::ValueId input,
+                      int64_t axis, std::vector<int64_t> indices, ir::ValueId output)
+{
+    ir::Attributes attrs;
+    attrs.set("axis", axis);
+    attrs.set("indices", std::move(indices));
+    attrs.set("layer", layer);
+    attrs.set("placement", std::string("routing"));
+    output = ensureOutput(graph, output, name);
+    graph.addNode(name, ir::OpKind::Select, {input}, {output}, std::move(attrs));
+    return output;
+}
+
 ir::ValueId addConcat(ir::Graph& graph, const std::string& name, const std::string& layer,
                       std::vector<ir::ValueId> inputs, int64_t axis, ir::ValueId output)
 {

@@ -30,6 +30,10 @@ ir::ValueId addCoreOp(ir::Graph& graph, const std::string& name, const CoreOpSpe
 ir::ValueId addSlice(ir::Graph& graph, const std::string& name, const std::string& layer, ir::ValueId input,
                      int64_t axis, int64_t start, int64_t end);
 
+/// Adds a Select of the features \p indices along \p axis (routing). \returns its output.
+ir::ValueId addSelect(ir::Graph& graph, const std::string& name, const std::string& layer, ir::ValueId input,
+                      int64_t axis, std::vector<int64_t> indices, ir::ValueId output = ir::kNoValue);
+
 /// Adds a Concat along \p axis (routing only). \returns its output.
 ir::ValueId addConcat(ir::Graph& graph, const std::string& name, const std::string& layer,
                       std::vector<ir::ValueId> inputs, int64_t axis, ir::ValueId output = ir::kNoValue);

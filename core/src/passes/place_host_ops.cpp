@@ -17,6 +17,7 @@ bool isRouting(ir::OpKind op)
     case ir::OpKind::Transpose:
     case ir::OpKind::Concat:
     case ir::OpKind::Slice:
+    case ir::OpKind::Select:
     case ir::OpKind::Identity:
     case ir::OpKind::Dropout: return true;
     default: return false;

@@ -63,7 +63,8 @@ inline bool isNonNegative(const ir::Graph& graph, ir::ValueId value, int depth =
     case ir::OpKind::Transpose:
     case ir::OpKind::Identity:
     case ir::OpKind::Dropout:
-    case ir::OpKind::Slice: return isNonNegative(graph, node.inputs[0], depth + 1);
+    case ir::OpKind::Slice:
+    case ir::OpKind::Select: return isNonNegative(graph, node.inputs[0], depth + 1);
     case ir::OpKind::Concat:
         for (ir::ValueId in : node.inputs)
             if (!isNonNegative(graph, in, depth + 1))

@@ -12,6 +12,9 @@
 //    needs more rows the merge core-op is split again on the next round.
 // Convolutions split input channels (whole kernels per row block) and output channels.
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <numeric>
 
 #include "nnb/ir/shape_inference.h"
 #include "passes/core_op_builder.h"
@@ -101,9 +104,7 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
             ctx.diagnostics.push_back({Severity::Warning, "split.policy",
                                        "the profile has no digital partial-sum accumulation; partial sums are merged "
                                        "through a merge core-op layer instead"});
-        if (ctx.strategy.split == strategy::SplitPolicy::BlockDiagonal)
-            return makeError(Errc::InvalidArgument,
-                             "split policy block_diagonal is not implemented yet; use auto, exact_partial_sums or merge_layer");
+        const bool blockDiagonal = ctx.strategy.split == strategy::SplitPolicy::BlockDiagonal;
         m_mergeThroughNeurons = merge;
         m_run = &ctx.run;
 
@@ -143,7 +144,15 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
                                                        std::to_string(rows) + " crossbar rows; use larger crossbars"});
                         continue;
                     }
-                    NNB_RETURN_IF_ERROR(splitDense(graph, node, f, rows, cols));
+                    if (blockDiagonal && !f.conv && f.inUnits > rows && node.attrs.getString("role", "layer") == "layer") {
+                        splitBlockDiagonal(graph, node, rows, cols, ctx.diagnostics);
+                    } else {
+                        if (blockDiagonal && f.conv && f.rows() > rows)
+                            ctx.diagnostics.push_back({Severity::Info, specOf(node).layer,
+                                                       "block-diagonal pruning applies to dense layers; this convolution "
+                                                       "uses partial sums"});
+                        NNB_RETURN_IF_ERROR(splitDense(graph, node, f, rows, cols));
+                    }
                     split = true;
                 }
                 if (split) {
@@ -265,6 +274,113 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
         }
         join(graph, node, base.layer, parts);
         return {};
+    }
+
+    /// NEUTRAMS-style block-diagonal split (Ji et al., MICRO'16): G = max(ceil(in/R),
+    /// ceil(out/C)) crossbars each take a disjoint set of inputs and outputs; weights between
+    /// different blocks are pruned, so no partial sums remain. Inputs and outputs are assigned
+    /// to blocks by alternating greedy passes that keep the most weight magnitude |W| on the
+    /// diagonal. The pruned network is approximate until tuned; the kept share is reported.
+    void splitBlockDiagonal(ir::Graph& graph, const ir::Node& node, int64_t rows, int64_t cols, Diagnostics& diagnostics)
+    {
+        const ir::Tensor& w = *graph.value(node.inputs[1]).constant;
+        const CoreOpSpec base = specOf(node);
+        const int64_t in = w.shape[0], out = w.shape[1];
+        const int64_t blocks = std::max(ceilDiv(in, rows), ceilDiv(out, cols));
+        std::vector<int64_t> inBlock(static_cast<size_t>(in)), outBlock(static_cast<size_t>(out));
+        for (int64_t r = 0; r < in; ++r)
+            inBlock[static_cast<size_t>(r)] = r * blocks / in;
+        for (int64_t o = 0; o < out; ++o)
+            outBlock[static_cast<size_t>(o)] = o * blocks / out;
+        auto magnitude = [&](int64_t r, int64_t o) { return std::fabs(w.f[static_cast<size_t>(r * out + o)]); };
+
+        // Greedy reassignment of one side: items in order of their strongest affinity go to the
+        // best block that still has room.
+        auto reassign = [&](int64_t count, int64_t capacity, std::vector<int64_t>& assignment,
+                            const std::function<double(int64_t, int64_t)>& affinity) {
+            std::vector<std::vector<double>> gain(static_cast<size_t>(count), std::vector<double>(static_cast<size_t>(blocks)));
+            std::vector<std::pair<double, int64_t>> order;
+            for (int64_t i = 0; i < count; ++i) {
+                for (int64_t b = 0; b < blocks; ++b)
+                    gain[static_cast<size_t>(i)][static_cast<size_t>(b)] = affinity(i, b);
+                order.push_back({*std::max_element(gain[static_cast<size_t>(i)].begin(), gain[static_cast<size_t>(i)].end()), i});
+            }
+            std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+            std::vector<int64_t> load(static_cast<size_t>(blocks), 0);
+            for (const auto& [unused, i] : order) {
+                std::vector<int64_t> prefs(static_cast<size_t>(blocks));
+                std::iota(prefs.begin(), prefs.end(), 0);
+                const auto& g = gain[static_cast<size_t>(i)];
+                std::stable_sort(prefs.begin(), prefs.end(), [&](int64_t a, int64_t b) { return g[static_cast<size_t>(a)] > g[static_cast<size_t>(b)]; });
+                for (int64_t b : prefs)
+                    if (load[static_cast<size_t>(b)] < capacity) {
+                        assignment[static_cast<size_t>(i)] = b;
+                        ++load[static_cast<size_t>(b)];
+                        break;
+                    }
+            }
+        };
+        for (int iteration = 0; iteration < 4; ++iteration) {
+            std::vector<std::vector<double>> rowMass(static_cast<size_t>(in), std::vector<double>(static_cast<size_t>(blocks), 0.0));
+            for (int64_t r = 0; r < in; ++r)
+                for (int64_t o = 0; o < out; ++o)
+                    rowMass[static_cast<size_t>(r)][static_cast<size_t>(outBlock[static_cast<size_t>(o)])] += magnitude(r, o);
+            reassign(in, rows, inBlock, [&](int64_t r, int64_t b) { return rowMass[static_cast<size_t>(r)][static_cast<size_t>(b)]; });
+            std::vector<std::vector<double>> colMass(static_cast<size_t>(out), std::vector<double>(static_cast<size_t>(blocks), 0.0));
+            for (int64_t r = 0; r < in; ++r)
+                for (int64_t o = 0; o < out; ++o)
+                    colMass[static_cast<size_t>(o)][static_cast<size_t>(inBlock[static_cast<size_t>(r)])] += magnitude(r, o);
+            reassign(out, cols, outBlock, [&](int64_t o, int64_t b) { return colMass[static_cast<size_t>(o)][static_cast<size_t>(b)]; });
+        }
+
+        double kept = 0.0, total = 0.0;
+        for (int64_t r = 0; r < in; ++r)
+            for (int64_t o = 0; o < out; ++o) {
+                total += magnitude(r, o);
+                kept += inBlock[static_cast<size_t>(r)] == outBlock[static_cast<size_t>(o)] ? magnitude(r, o) : 0.0;
+            }
+        std::vector<ir::ValueId> parts;
+        std::vector<int64_t> concatOrder; // original output index of each concatenated column
+        for (int64_t b = 0; b < blocks; ++b) {
+            std::vector<int64_t> ins, outs;
+            for (int64_t r = 0; r < in; ++r)
+                if (inBlock[static_cast<size_t>(r)] == b)
+                    ins.push_back(r);
+            for (int64_t o = 0; o < out; ++o)
+                if (outBlock[static_cast<size_t>(o)] == b)
+                    outs.push_back(o);
+            if (outs.empty())
+                continue;
+            if (ins.empty())
+                ins.push_back(0); // an output block with no inputs keeps one (zero) row: bias only
+            ir::Tensor block = ir::Tensor::filled({static_cast<int64_t>(ins.size()), static_cast<int64_t>(outs.size())});
+            ir::Tensor bias = ir::Tensor::filled({static_cast<int64_t>(outs.size())});
+            for (size_t i = 0; i < ins.size(); ++i)
+                for (size_t k = 0; k < outs.size(); ++k)
+                    block.f[i * outs.size() + k] = inBlock[static_cast<size_t>(ins[i])] == b
+                                                       ? w.f[static_cast<size_t>(ins[i] * out + outs[k])]
+                                                       : 0.0f;
+            if (node.inputs.size() > 2 && node.inputs[2] >= 0)
+                for (size_t k = 0; k < outs.size(); ++k)
+                    bias.f[k] = graph.value(node.inputs[2]).constant->f[static_cast<size_t>(outs[k])];
+            const std::string name = node.name + ".block" + std::to_string(b);
+            const ir::ValueId selected = addSelect(graph, name + ".in", base.layer, node.inputs[0], 1, ins);
+            CoreOpSpec spec = base;
+            spec.role = "block-diagonal";
+            parts.push_back(addCoreOp(graph, name, spec, selected, std::move(block), std::move(bias)));
+            concatOrder.insert(concatOrder.end(), outs.begin(), outs.end());
+        }
+        // Restore the original output order: position of each original output in the concatenation.
+        std::vector<int64_t> inverse(static_cast<size_t>(out));
+        for (size_t k = 0; k < concatOrder.size(); ++k)
+            inverse[static_cast<size_t>(concatOrder[k])] = static_cast<int64_t>(k);
+        const ir::ValueId joined = addConcat(graph, node.name + ".blocks", base.layer, parts, 1);
+        addSelect(graph, node.name + ".order", base.layer, joined, 1, inverse, node.outputs[0]);
+        diagnostics.push_back({Severity::Warning, base.layer,
+                               "block-diagonal pruning into " + std::to_string(blocks) + " crossbars keeps " +
+                                   std::to_string(static_cast<int>(100.0 * kept / std::max(total, 1e-30) + 0.5)) +
+                                   " % of the weight magnitude; the rest is pruned, so accuracy drops until the "
+                                   "network is tuned"});
     }
 
     /// Routes the column parts to the original output (a Concat when there are several).

@@ -19,10 +19,11 @@ const std::map<std::string, SplitPolicy> kSplitPolicies{{"exact_partial_sums", S
                                                         {"block_diagonal", SplitPolicy::BlockDiagonal},
                                                         {"auto", SplitPolicy::Auto}};
 
-Strategy readStrategy(const YAML::Node& root)
+Strategy readStrategy(const YAML::Node& root, const std::string& defaultName)
 {
     const Section top(root, "", root);
     Strategy s;
+    s.name = defaultName;
     top.integerOr("schema_version", 1, 1, 1);
     s.name = top.stringOr("name", s.name);
     if (top.has("functions")) {
@@ -60,8 +61,10 @@ Strategy readStrategy(const YAML::Node& root)
 
 Expected<Strategy> parseStrategy(std::string_view yaml, std::string_view sourceName)
 {
+    // A file without a name is called after itself ("low-power.yaml" -> "low-power").
+    const std::string stem = std::filesystem::path(std::string(sourceName)).stem().string();
     return detail::parseYamlDocument<Strategy>(yaml, "strategy " + std::string(sourceName),
-                                               [](const YAML::Node& root) -> Expected<Strategy> { return readStrategy(root); });
+                                               [&](const YAML::Node& root) -> Expected<Strategy> { return readStrategy(root, stem); });
 }
 
 Expected<Strategy> loadStrategy(const std::filesystem::path& path)
