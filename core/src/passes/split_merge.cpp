@@ -377,7 +377,7 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
         const ir::ValueId joined = addConcat(graph, node.name + ".blocks", base.layer, parts, 1);
         addSelect(graph, node.name + ".order", base.layer, joined, 1, inverse, node.outputs[0]);
         diagnostics.push_back({Severity::Warning, base.layer,
-                               "block-diagonal pruning into " + std::to_string(blocks) + " crossbars keeps " +
+                               "block-diagonal pruning into " + std::to_string(parts.size()) + " crossbars keeps " +
                                    std::to_string(static_cast<int>(100.0 * kept / std::max(total, 1e-30) + 0.5)) +
                                    " % of the weight magnitude; the rest is pruned, so accuracy drops until the "
                                    "network is tuned"});
