@@ -85,7 +85,7 @@ private slots:
         std::atomic<int64_t> requestedAt{0};
         // Cancel 20 ms into split-merge, the long pass here (checked at its start, that would be
         // too easy).
-        const RunContext ctx{[&](const Progress& p) { splitting = splitting || p.stage == "split-merge"; },
+        const RunContext ctx{[&](const Progress& progress) { splitting = splitting || progress.stage == "split-merge"; },
                              [&] { return cancel.load(); }};
         std::thread canceller([&] {
             while (!splitting)
