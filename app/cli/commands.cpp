@@ -118,13 +118,19 @@ Expected<void> runEval(const EvalOptions& options)
 
 Expected<void> runDefault()
 {
-    fmt::print("nnbridge default job: the shipped LeNet-5 on the shipped Fashion-MNIST sample\n\n");
+    fmt::print("nnbridge default job: the shipped LeNet-5, the shipped Fashion-MNIST sample, the {} profile\n\n",
+               app::kDefaultProfileId);
     NNB_RETURN_IF_ERROR(runInfo({app::defaultModelPath(), false}));
     fmt::print("\n");
     EvalOptions eval;
     eval.model = app::defaultModelPath();
     eval.data = "sample";
-    return runEval(eval);
+    NNB_RETURN_IF_ERROR(runEval(eval));
+    fmt::print("\n");
+    CompileCommandOptions compile;
+    compile.model = app::defaultModelPath();
+    compile.profile = app::defaultProfilePath().string();
+    return runCompile(compile);
 }
 
 } // namespace nnb::cli

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nnb/support/expected.h"
+#include "resource_paths.h"
 
 namespace nnb::cli {
 
@@ -26,7 +27,7 @@ struct EvalOptions {
 
 struct CompileCommandOptions {
     std::filesystem::path model;
-    std::string profile = "generic";   ///< a profile id (profiles/<id>.yaml) or a file path
+    std::string profile = app::kDefaultProfileId; ///< a profile id (profiles/<id>.yaml) or a file path
     std::filesystem::path strategy;    ///< optional strategy file; built-in defaults otherwise
     std::filesystem::path reportPath;  ///< optional JSON report
     std::string data = "sample";       ///< calibration and equivalence data (as for eval)

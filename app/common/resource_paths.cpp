@@ -31,5 +31,6 @@ std::filesystem::path resourceDir() { return locate("NNB_RESOURCE_DIR", "resourc
 std::filesystem::path profileDir() { return locate("NNB_PROFILE_DIR", "profiles", NNB_SOURCE_PROFILE_DIR); }
 std::filesystem::path defaultModelPath() { return resourceDir() / "models" / "lenet.onnx"; }
 std::filesystem::path defaultDataSampleDir() { return resourceDir() / "data" / "fashion-mnist-sample"; }
+std::filesystem::path defaultProfilePath() { return profileDir() / (std::string(kDefaultProfileId) + ".yaml"); }
 
 } // namespace nnb::app

@@ -15,5 +15,7 @@ std::filesystem::path profileDir();
 /// The embedded default job's inputs.
 std::filesystem::path defaultModelPath();   ///< resources/models/lenet.onnx
 std::filesystem::path defaultDataSampleDir(); ///< resources/data/fashion-mnist-sample
+inline constexpr const char* kDefaultProfileId = "prime"; ///< profiles/prime.yaml
+std::filesystem::path defaultProfilePath();
 
 } // namespace nnb::app
