@@ -70,7 +70,11 @@ class ApproximateFunctionsPass final : public PassBase<PassId::ApproximateFuncti
                 ctx.diagnostics.push_back({Severity::Info, node.name,
                                            "no calibration data: the approximator is fitted on [-8, 8]"});
             }
-            const double span = std::max(options.hi - options.lo, 1e-3);
+            if (options.hi - options.lo < 1e-3) { // a constant input: fit a small range around it
+                options.lo -= 0.5;
+                options.hi += 0.5;
+            }
+            const double span = options.hi - options.lo;
             options.lo -= ctx.strategy.approximatorRangeMargin * span;
             options.hi += ctx.strategy.approximatorRangeMargin * span;
             const RunContext inner{nullptr, ctx.run.isCancelled};
