@@ -85,12 +85,7 @@ class ApproximateFunctionsPass final : public PassBase<PassId::ApproximateFuncti
             dead[static_cast<size_t>(n)] = true;
             changed = true;
         }
-        if (!changed)
-            return false;
-        graph.eraseNodes(dead);
-        NNB_RETURN_IF_ERROR(graph.sortTopologically());
-        NNB_RETURN_IF_ERROR(ir::inferShapes(graph));
-        return true;
+        return commitRewrite(graph, dead, changed);
     }
 
     /// Emits hidden and output core-ops, block-diagonal over the F features (or C channels).
@@ -105,11 +100,7 @@ class ApproximateFunctionsPass final : public PassBase<PassId::ApproximateFuncti
         hidden.role = "approximator";
         hidden.group = features;
         hidden.activation = approx::toString(fit.neuron);
-        ir::Attributes window;
-        window.set("strides", std::vector<int64_t>{1, 1});
-        window.set("dilations", std::vector<int64_t>{1, 1});
-        window.set("pads", std::vector<int64_t>{0, 0, 0, 0});
-        hidden.window = window;
+        hidden.window = pointwiseWindow();
         CoreOpSpec output = hidden;
         output.activation = "none";
 

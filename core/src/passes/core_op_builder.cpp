@@ -80,6 +80,15 @@ ir::ValueId addAccumulate(ir::Graph& graph, const std::string& name, const std::
     return output;
 }
 
+ir::Attributes pointwiseWindow()
+{
+    ir::Attributes a;
+    a.set("strides", std::vector<int64_t>{1, 1});
+    a.set("dilations", std::vector<int64_t>{1, 1});
+    a.set("pads", std::vector<int64_t>{0, 0, 0, 0});
+    return a;
+}
+
 CoreOpSpec specOf(const ir::Node& node)
 {
     CoreOpSpec spec;

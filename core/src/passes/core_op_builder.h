@@ -43,6 +43,9 @@ ir::ValueId addAccumulate(ir::Graph& graph, const std::string& name, const std::
                           std::vector<ir::ValueId> inputs, const std::string& activation,
                           ir::ValueId output = ir::kNoValue);
 
+/// \returns the window attributes of a 1x1, stride-1, unpadded convolution.
+ir::Attributes pointwiseWindow();
+
 /// \returns the CoreOp attributes of \p node as a spec (for passes that rebuild core-ops).
 CoreOpSpec specOf(const ir::Node& node);
 

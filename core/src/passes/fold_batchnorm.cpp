@@ -4,37 +4,14 @@
 // and bias: W'[m] = W[m]·s_m, b'_m = (b_m − mean_m)·s_m + B_m with s = scale/sqrt(var + eps).
 // A BatchNormalization without such a producer stays and is reformed later as a per-channel
 // core-op.
-#include <cmath>
-
 #include "passes/pass_factories.h"
 #include "passes/rewrite_util.h"
 
 namespace nnb::passes::detail {
 namespace {
 
-struct Affine {
-    std::vector<float> scale;
-    std::vector<float> shift; ///< added after scaling: y = s·x + shift
-};
-
-Affine batchNormAffine(const ir::Graph& graph, const ir::Node& bn)
-{
-    const auto& gamma = constantInput(graph, bn, 1)->f;
-    const auto& beta = constantInput(graph, bn, 2)->f;
-    const auto& mean = constantInput(graph, bn, 3)->f;
-    const auto& var = constantInput(graph, bn, 4)->f;
-    const double eps = bn.attrs.getFloat("epsilon", 1e-5f);
-    Affine a;
-    for (size_t c = 0; c < gamma.size(); ++c) {
-        const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps);
-        a.scale.push_back(static_cast<float>(s));
-        a.shift.push_back(static_cast<float>(beta[c] - mean[c] * s));
-    }
-    return a;
-}
-
 /// Folds into Conv: W [M, C/g, kh, kw] scaled per output channel m.
-bool foldIntoConv(ir::Graph& graph, ir::Node& conv, const Affine& a)
+bool foldIntoConv(ir::Graph& graph, ir::Node& conv, const ChannelAffine& a)
 {
     const ir::Tensor& w = *constantInput(graph, conv, 1);
     const int64_t m = w.shape[0];
@@ -61,7 +38,7 @@ bool foldIntoConv(ir::Graph& graph, ir::Node& conv, const Affine& a)
 }
 
 /// Folds into Gemm: Y = alpha·A·op(B) + beta·C with BatchNormalization over the M columns.
-bool foldIntoGemm(ir::Graph& graph, ir::Node& gemm, const Affine& a)
+bool foldIntoGemm(ir::Graph& graph, ir::Node& gemm, const ChannelAffine& a)
 {
     const ir::Tensor& b = *constantInput(graph, gemm, 1);
     const bool transB = gemm.attrs.getInt("transB", 0) != 0;
@@ -102,12 +79,10 @@ class FoldBatchNormPass final : public PassBase<PassId::FoldBatchNorm> {
             const ir::Node& bn = graph.node(n);
             if (bn.op != ir::OpKind::BatchNormalization)
                 continue;
-            bool allConstant = true;
-            for (size_t slot = 1; slot < 5; ++slot)
-                allConstant &= constantInput(graph, bn, slot) != nullptr;
+            const auto affine = batchNormAffine(graph, bn);
             const ir::ValueId x = bn.inputs[0];
             const ir::NodeId producerId = graph.value(x).producer;
-            if (!allConstant || producerId == ir::kNoNode || !hasSingleUse(graph, consumers, x))
+            if (!affine || producerId == ir::kNoNode || !hasSingleUse(graph, consumers, x))
                 continue;
             ir::Node& producer = graph.node(producerId);
             const bool weightsConstant = constantInput(graph, producer, 1) != nullptr &&
@@ -115,7 +90,7 @@ class FoldBatchNormPass final : public PassBase<PassId::FoldBatchNorm> {
                                           constantInput(graph, producer, 2) != nullptr);
             if (!weightsConstant)
                 continue;
-            const Affine a = batchNormAffine(graph, bn);
+            const ChannelAffine& a = *affine;
             bool folded = false;
             if (producer.op == ir::OpKind::Conv)
                 folded = foldIntoConv(graph, producer, a);

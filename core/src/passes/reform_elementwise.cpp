@@ -16,12 +16,6 @@
 namespace nnb::passes::detail {
 namespace {
 
-/// A per-channel (axis 1) affine map.
-struct Affine {
-    std::vector<float> scale;
-    std::vector<float> shift;
-};
-
 /// \returns the per-channel vector of constant \p c broadcast against a tensor of shape \p x
 /// (channels on axis 1), or nullopt when it varies along another axis.
 std::optional<std::vector<float>> perChannel(const ir::Tensor& c, const ir::Shape& x)
@@ -42,15 +36,6 @@ std::optional<std::vector<float>> perChannel(const ir::Tensor& c, const ir::Shap
             return std::nullopt;
     }
     return c.f;
-}
-
-ir::Attributes pointwiseWindow()
-{
-    ir::Attributes a;
-    a.set("strides", std::vector<int64_t>{1, 1});
-    a.set("dilations", std::vector<int64_t>{1, 1});
-    a.set("pads", std::vector<int64_t>{0, 0, 0, 0});
-    return a;
 }
 
 class ReformElementwisePass final : public PassBase<PassId::ReformElementwise> {
@@ -79,12 +64,7 @@ class ReformElementwisePass final : public PassBase<PassId::ReformElementwise> {
                 changed = true;
             }
         }
-        if (!changed)
-            return false;
-        graph.eraseNodes(dead);
-        NNB_RETURN_IF_ERROR(graph.sortTopologically());
-        NNB_RETURN_IF_ERROR(ir::inferShapes(graph));
-        return true;
+        return commitRewrite(graph, dead, changed);
     }
 
     static std::vector<float> ones(const ir::Graph& g, const ir::Node& n)
@@ -153,23 +133,12 @@ class ReformElementwisePass final : public PassBase<PassId::ReformElementwise> {
     static bool reformBatchNorm(ir::Graph& graph, const std::vector<std::vector<ir::NodeId>>& consumers, const ir::Node& node,
                                 std::vector<bool>& dead)
     {
-        for (size_t slot = 1; slot < 5; ++slot)
-            if (!constantInput(graph, node, slot))
-                return false;
-        const auto& gamma = constantInput(graph, node, 1)->f;
-        const auto& beta = constantInput(graph, node, 2)->f;
-        const auto& mean = constantInput(graph, node, 3)->f;
-        const auto& var = constantInput(graph, node, 4)->f;
-        const double eps = node.attrs.getFloat("epsilon", 1e-5f);
-        std::vector<float> scale, shift;
-        for (size_t k = 0; k < gamma.size(); ++k) {
-            const double s = gamma[k] / std::sqrt(static_cast<double>(var[k]) + eps);
-            scale.push_back(static_cast<float>(s));
-            shift.push_back(static_cast<float>(beta[k] - mean[k] * s));
-        }
+        const auto affine = batchNormAffine(graph, node);
+        if (!affine)
+            return false;
         ir::Node affineNode = node;
         affineNode.inputs = {node.inputs[0]};
-        return emitAffine(graph, consumers, affineNode, scale, shift, dead, false);
+        return emitAffine(graph, consumers, affineNode, affine->scale, affine->shift, dead, false);
     }
 
     /// y = scale·x + shift per channel: folded into a linear single-use producer core-op, or a

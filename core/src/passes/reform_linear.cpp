@@ -127,12 +127,7 @@ class ReformLinearPass final : public PassBase<PassId::ReformLinear> {
                 addCoreOp(graph, node.name, spec, node.inputs[0], std::move(dense->weight), std::move(dense->bias), output);
             changed = true;
         }
-        if (!changed)
-            return false;
-        graph.eraseNodes(dead);
-        NNB_RETURN_IF_ERROR(graph.sortTopologically());
-        NNB_RETURN_IF_ERROR(ir::inferShapes(graph));
-        return true;
+        return commitRewrite(graph, dead, changed);
     }
 };
 

@@ -109,15 +109,6 @@ ir::Attributes windowAttrs(const ir::WindowGeometry& g, int64_t extraBottom, int
     return a;
 }
 
-ir::Attributes pointwise()
-{
-    ir::Attributes a;
-    a.set("strides", std::vector<int64_t>{1, 1});
-    a.set("dilations", std::vector<int64_t>{1, 1});
-    a.set("pads", std::vector<int64_t>{0, 0, 0, 0});
-    return a;
-}
-
 class ReformPoolingPass final : public PassBase<PassId::ReformPooling> {
     Expected<bool> runImpl(ir::Graph& graph, const PassContext& ctx) override
     {
@@ -149,12 +140,7 @@ class ReformPoolingPass final : public PassBase<PassId::ReformPooling> {
                 changed = true;
             }
         }
-        if (!changed)
-            return false;
-        graph.eraseNodes(dead);
-        NNB_RETURN_IF_ERROR(graph.sortTopologically());
-        NNB_RETURN_IF_ERROR(ir::inferShapes(graph));
-        return true;
+        return commitRewrite(graph, dead, changed);
     }
 
     /// Extra bottom/right padding the conv needs to produce ceil_mode's last windows.
@@ -224,7 +210,7 @@ class ReformPoolingPass final : public PassBase<PassId::ReformPooling> {
             spec.role = "max-tree";
             spec.group = channels;
             spec.structural = true;
-            spec.window = first ? windowAttrs(g, extraH, extraW) : pointwise();
+            spec.window = first ? windowAttrs(g, extraH, extraW) : pointwiseWindow();
             spec.activation = last && !nonNegative ? "none" : "relu";
             ir::Tensor w = first ? stageWeight(stages[s], channels, g.kernelH, g.kernelW)
                                  : stageWeight(stages[s], channels, 1, 1);

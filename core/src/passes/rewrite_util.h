@@ -2,10 +2,13 @@
 // Private helpers shared by the graph-rewriting passes.
 #pragma once
 
+#include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nnb/ir/graph.h"
+#include "nnb/ir/shape_inference.h"
 
 namespace nnb::passes::detail {
 
@@ -26,6 +29,46 @@ inline bool hasSingleUse(const ir::Graph& graph, const std::vector<std::vector<i
         if (out == value)
             return false;
     return true;
+}
+
+/// The common epilogue of a rewriting pass that appended replacement nodes and marked the
+/// replaced ones in \p dead: removes them, restores topological order and re-infers shapes.
+/// \returns \p changed.
+inline Expected<bool> commitRewrite(ir::Graph& graph, const std::vector<bool>& dead, bool changed)
+{
+    if (!changed)
+        return false;
+    graph.eraseNodes(dead);
+    NNB_RETURN_IF_ERROR(graph.sortTopologically());
+    NNB_RETURN_IF_ERROR(ir::inferShapes(graph));
+    return true;
+}
+
+/// Per-channel affine map y = scale·x + shift.
+struct ChannelAffine {
+    std::vector<float> scale;
+    std::vector<float> shift;
+};
+
+/// \returns the affine map of an inference-mode BatchNormalization whose scale, bias, mean and
+/// variance are constants: s = scale/sqrt(var + eps), shift = B − mean·s. nullopt otherwise.
+inline std::optional<ChannelAffine> batchNormAffine(const ir::Graph& graph, const ir::Node& bn)
+{
+    for (size_t slot = 1; slot < 5; ++slot)
+        if (!constantInput(graph, bn, slot))
+            return std::nullopt;
+    const auto& gamma = constantInput(graph, bn, 1)->f;
+    const auto& beta = constantInput(graph, bn, 2)->f;
+    const auto& mean = constantInput(graph, bn, 3)->f;
+    const auto& var = constantInput(graph, bn, 4)->f;
+    const double eps = bn.attrs.getFloat("epsilon", 1e-5f);
+    ChannelAffine a;
+    for (size_t c = 0; c < gamma.size(); ++c) {
+        const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps);
+        a.scale.push_back(static_cast<float>(s));
+        a.shift.push_back(static_cast<float>(beta[c] - mean[c] * s));
+    }
+    return a;
 }
 
 /// \returns "node 'name' (Op)", the context string errors and diagnostics use.

@@ -263,13 +263,8 @@ class SplitMergePass final : public PassBase<PassId::SplitMerge> {
             CoreOpSpec spec = base;
             spec.role = "merge";
             spec.structural = true;
-            if (f.conv) {
-                ir::Attributes pointwise;
-                pointwise.set("strides", std::vector<int64_t>{1, 1});
-                pointwise.set("dilations", std::vector<int64_t>{1, 1});
-                pointwise.set("pads", std::vector<int64_t>{0, 0, 0, 0});
-                spec.window = pointwise;
-            }
+            if (f.conv)
+                spec.window = pointwiseWindow();
             parts.push_back(addCoreOp(graph, col + ".merge", spec, joined, std::move(mw), biasBlock(graph, node, o0, o1)));
         }
         join(graph, node, base.layer, parts);
