@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "nnb/quant/signal_quantizer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nnb/support/assert.h"
+#include "quant/rounding.h"
+
+namespace nnb::quant {
+
+int32_t SignalQuant::quantize(float x) const
+{
+    if (std::isnan(x))
+        return zeroPoint;
+    // Clamp in the real domain first so that huge inputs stay defined, then round the offset
+    // from the zero point (rounding x/scale, not x/scale + zeroPoint, keeps halves symmetric
+    // around zero).
+    return detail::roundClamp(static_cast<double>(x) / scale, qmin - zeroPoint, qmax - zeroPoint) + zeroPoint;
+}
+
+float SignalQuant::dequantize(int32_t q) const { return scale * static_cast<float>(q - zeroPoint); }
+
+SignalQuant SignalQuant::fromRange(Range range, int bits, bool isSigned)
+{
+    const int minBits = isSigned ? 2 : 1;
+    NNB_ASSERT(bits >= minBits && bits <= 24);
+    NNB_ASSERT(std::isfinite(range.lo) && std::isfinite(range.hi) && range.lo <= range.hi);
+    bits = std::clamp(bits, minBits, 24);
+    const double lo = std::isfinite(range.lo) ? range.lo : 0.0;
+    const double hi = std::isfinite(range.hi) ? range.hi : 0.0;
+
+    SignalQuant q;
+    q.bits = bits;
+    q.isSigned = isSigned;
+    if (isSigned) {
+        q.qmax = detail::symmetricMax(bits);
+        q.qmin = -q.qmax;
+        const double maxAbs = std::max(std::abs(lo), std::abs(hi));
+        q.scale = maxAbs > 0.0 ? static_cast<float>(maxAbs / q.qmax) : 1.0f;
+        q.zeroPoint = 0;
+        return q;
+    }
+    q.qmin = 0;
+    q.qmax = detail::unsignedMax(bits);
+    const double lo0 = std::min(std::min(lo, hi), 0.0);
+    const double hi0 = std::max(std::max(lo, hi), 0.0);
+    if (hi0 == lo0) {
+        q.scale = 1.0f;
+        q.zeroPoint = 0;
+        return q;
+    }
+    q.scale = static_cast<float>((hi0 - lo0) / q.qmax);
+    q.zeroPoint = detail::roundClamp(-lo0 * q.qmax / (hi0 - lo0), 0, q.qmax);
+    return q;
+}
+
+void fakeQuantize(float* data, size_t n, const SignalQuant& q)
+{
+    for (size_t i = 0; i < n; ++i)
+        data[i] = q.dequantize(q.quantize(data[i]));
+}
+
+double quantizationMse(const float* data, size_t n, const SignalQuant& q)
+{
+    if (n == 0)
+        return 0.0;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        const double e = static_cast<double>(q.dequantize(q.quantize(data[i]))) - static_cast<double>(data[i]);
+        sum += e * e;
+    }
+    return sum / static_cast<double>(n);
+}
+
+} // namespace nnb::quant

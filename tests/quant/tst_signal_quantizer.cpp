@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <QtTest>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "nnb/quant/calibrate.h"
+#include "nnb/quant/reencoding.h"
+#include "nnb/quant/signal_quantizer.h"
+
+using namespace nnb;
+using namespace nnb::quant;
+
+namespace {
+
+/// Uniform in (0, 1) from mt19937_64, whose output (unlike std distributions) is portable.
+double uniform01(std::mt19937_64& rng) { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; }
+
+/// Laplace(0, 1) samples by the inverse CDF: heavy exponential tails.
+std::vector<float> laplacian(size_t n, uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::vector<float> v(n);
+    for (float& x : v) {
+        const double u = uniform01(rng) - 0.5;
+        x = static_cast<float>(-std::copysign(1.0, u) * std::log(1.0 - 2.0 * std::abs(u)));
+    }
+    return v;
+}
+
+std::vector<float> uniformValues(size_t n, double lo, double hi, uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::vector<float> v(n);
+    for (float& x : v)
+        x = static_cast<float>(lo + (hi - lo) * uniform01(rng));
+    return v;
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(nnb::quant::RangeMethod)
+
+class TestSignalQuantizer : public QObject {
+    Q_OBJECT
+
+private slots:
+    void maxIsExact()
+    {
+        const std::vector<float> v{0.5f, -1.25f, 3.0f, std::numeric_limits<float>::quiet_NaN(), 2.0f};
+        const Range r = calibrateRange(v.data(), v.size(), RangeMethod::Max, 8);
+        QCOMPARE(r.lo, -1.25f);
+        QCOMPARE(r.hi, 3.0f);
+        const Range none = calibrateRange(v.data(), 0, RangeMethod::Max, 8);
+        QCOMPARE(none.lo, 0.0f);
+        QCOMPARE(none.hi, 0.0f);
+    }
+
+    void percentileInterpolates()
+    {
+        std::vector<float> v(101);
+        for (size_t i = 0; i < v.size(); ++i)
+            v[(i * 37) % v.size()] = static_cast<float>(i); // 0..100, shuffled
+        const Range r = calibrateRange(v.data(), v.size(), RangeMethod::Percentile, 8, 90.0);
+        QCOMPARE(r.hi, 90.0f);
+        QCOMPARE(r.lo, 0.0f); // no negatives: the minimum
+        const Range between = calibrateRange(v.data(), v.size(), RangeMethod::Percentile, 8, 99.5);
+        QCOMPARE(between.hi, 99.5f);
+        for (float& x : v)
+            x -= 50.0f; // now -50..50: the low end is clipped too
+        const Range s = calibrateRange(v.data(), v.size(), RangeMethod::Percentile, 8, 90.0);
+        QCOMPARE(s.lo, -40.0f);
+        QCOMPARE(s.hi, 40.0f);
+    }
+
+    void percentileIgnoresFarOutlier()
+    {
+        std::vector<float> v = uniformValues(20000, 0.0, 1.0, 3);
+        v[1234] = 1000.0f;
+        const Range max = calibrateRange(v.data(), v.size(), RangeMethod::Max, 8);
+        const Range p = calibrateRange(v.data(), v.size(), RangeMethod::Percentile, 8, 99.9);
+        QCOMPARE(max.hi, 1000.0f);
+        QVERIFY2(p.hi > 0.99f && p.hi <= 1.0f, qPrintable(QString::number(p.hi)));
+        QVERIFY(p.lo >= 0.0f && p.lo < 0.001f);
+    }
+
+    void mseOptimalClipsHeavyTail_data()
+    {
+        QTest::addColumn<int>("bits");
+        QTest::addColumn<bool>("shifted");
+        QTest::addRow("4-bit signed Laplacian") << 4 << false;
+        QTest::addRow("3-bit signed Laplacian") << 3 << false;
+        QTest::addRow("4-bit unsigned |Laplacian|") << 4 << true;
+    }
+
+    void mseOptimalClipsHeavyTail()
+    {
+        QFETCH(int, bits);
+        QFETCH(bool, shifted);
+        std::vector<float> v = laplacian(100000, 5); // above the 65,536 subsample limit
+        if (shifted) {
+            for (float& x : v)
+                x = std::abs(x);
+        }
+        const bool isSigned = !shifted;
+        const Range max = calibrateRange(v.data(), v.size(), RangeMethod::Max, bits);
+        const Range opt = calibrateRange(v.data(), v.size(), RangeMethod::MseOptimal, bits);
+        QVERIFY2(opt.hi < 0.6f * max.hi, qPrintable(QStringLiteral("%1 vs %2").arg(opt.hi).arg(max.hi)));
+        QVERIFY(opt.hi >= 0.1f * max.hi - 1e-6f);
+        QVERIFY(opt.lo <= 0.0f);
+        const double mseMax = quantizationMse(v.data(), v.size(), SignalQuant::fromRange(max, bits, isSigned));
+        const double mseOpt = quantizationMse(v.data(), v.size(), SignalQuant::fromRange(opt, bits, isSigned));
+        QVERIFY2(mseOpt < 0.5 * mseMax, qPrintable(QStringLiteral("%1 vs %2").arg(mseOpt).arg(mseMax)));
+        // Deterministic.
+        const Range again = calibrateRange(v.data(), v.size(), RangeMethod::MseOptimal, bits);
+        QCOMPARE(again.lo, opt.lo);
+        QCOMPARE(again.hi, opt.hi);
+    }
+
+    void mseOptimalKeepsUniformData()
+    {
+        // No tail to clip: the best threshold stays near the maximum.
+        const std::vector<float> v = uniformValues(10000, 0.0, 1.0, 8);
+        const Range r = calibrateRange(v.data(), v.size(), RangeMethod::MseOptimal, 4);
+        QVERIFY2(r.hi > 0.9f, qPrintable(QString::number(r.hi)));
+        QCOMPARE(r.lo, 0.0f);
+    }
+
+    void roundTrip_data()
+    {
+        QTest::addColumn<float>("lo");
+        QTest::addColumn<float>("hi");
+        QTest::addColumn<int>("bits");
+        QTest::addColumn<bool>("isSigned");
+        QTest::addRow("unsigned 8-bit [0, 1]") << 0.0f << 1.0f << 8 << false;
+        QTest::addRow("unsigned 4-bit [-1, 3]") << -1.0f << 3.0f << 4 << false;
+        QTest::addRow("unsigned 1-bit [0, 6]") << 0.0f << 6.0f << 1 << false;
+        QTest::addRow("unsigned 8-bit [0.2, 0.7]") << 0.2f << 0.7f << 8 << false;
+        QTest::addRow("unsigned 12-bit [-5, -2]") << -5.0f << -2.0f << 12 << false;
+        QTest::addRow("signed 8-bit [-2, 1]") << -2.0f << 1.0f << 8 << true;
+        QTest::addRow("signed 2-bit [-1, 1]") << -1.0f << 1.0f << 2 << true;
+        QTest::addRow("signed 16-bit [0, 3]") << 0.0f << 3.0f << 16 << true;
+    }
+
+    void roundTrip()
+    {
+        QFETCH(float, lo);
+        QFETCH(float, hi);
+        QFETCH(int, bits);
+        QFETCH(bool, isSigned);
+        const SignalQuant q = SignalQuant::fromRange({lo, hi}, bits, isSigned);
+        QCOMPARE(q.bits, bits);
+        QCOMPARE(q.isSigned, isSigned);
+        QCOMPARE(q.qmax, isSigned ? (1 << (bits - 1)) - 1 : (1 << bits) - 1);
+        QCOMPARE(q.qmin, isSigned ? -q.qmax : 0);
+        QVERIFY(q.scale > 0.0f);
+        // Codes survive dequantise -> quantise.
+        for (int32_t c = q.qmin; c <= q.qmax; ++c)
+            QCOMPARE(q.quantize(q.dequantize(c)), c);
+        // Zero is exactly representable.
+        QCOMPARE(q.dequantize(q.quantize(0.0f)), 0.0f);
+        QCOMPARE(q.quantize(0.0f), q.zeroPoint);
+        // Inside the range the error is at most half a step; outside it saturates.
+        const float lo0 = std::min(lo, 0.0f);
+        const float hi0 = std::max(hi, 0.0f);
+        const float a = isSigned ? -std::max(std::abs(lo), std::abs(hi)) : lo0;
+        const float b = isSigned ? std::max(std::abs(lo), std::abs(hi)) : hi0;
+        for (int i = 0; i <= 1000; ++i) {
+            const float x = a + (b - a) * static_cast<float>(i) / 1000.0f;
+            QVERIFY(std::abs(q.dequantize(q.quantize(x)) - x) <= 0.5f * q.scale * (1.0f + 1e-4f) + 1e-6f);
+        }
+        QCOMPARE(q.quantize(b + 100.0f * (b - a) + 1.0f), q.qmax);
+        QCOMPARE(q.quantize(a - 100.0f * (b - a) - 1.0f), q.qmin);
+        QCOMPARE(q.quantize(std::numeric_limits<float>::infinity()), q.qmax);
+        QCOMPARE(q.quantize(std::numeric_limits<float>::quiet_NaN()), q.zeroPoint);
+    }
+
+    void roundsHalfAwayFromZero()
+    {
+        const SignalQuant q = SignalQuant::fromRange({-7.0f, 7.0f}, 4, true); // scale 1
+        QCOMPARE(q.scale, 1.0f);
+        QCOMPARE(q.quantize(2.5f), 3);
+        QCOMPARE(q.quantize(-2.5f), -3);
+        QCOMPARE(q.quantize(0.49f), 0);
+        const SignalQuant u = SignalQuant::fromRange({0.0f, 15.0f}, 4, false);
+        QCOMPARE(u.quantize(0.5f), 1);
+        QCOMPARE(u.quantize(14.5f), 15);
+    }
+
+    void fakeQuantizeMatchesRoundTrip()
+    {
+        std::vector<float> v = laplacian(1000, 2);
+        const SignalQuant q = SignalQuant::fromRange({-2.0f, 2.0f}, 5, true);
+        const double mse = quantizationMse(v.data(), v.size(), q);
+        std::vector<float> fq = v;
+        fakeQuantize(fq.data(), fq.size(), q);
+        double sum = 0.0;
+        for (size_t i = 0; i < v.size(); ++i) {
+            QCOMPARE(fq[i], q.dequantize(q.quantize(v[i])));
+            sum += (static_cast<double>(fq[i]) - v[i]) * (static_cast<double>(fq[i]) - v[i]);
+        }
+        QCOMPARE(mse, sum / static_cast<double>(v.size()));
+        // Idempotent.
+        std::vector<float> twice = fq;
+        fakeQuantize(twice.data(), twice.size(), q);
+        QCOMPARE(twice, fq);
+    }
+
+    void degenerateRange()
+    {
+        const SignalQuant q = SignalQuant::fromRange({0.0f, 0.0f}, 8, false);
+        QCOMPARE(q.scale, 1.0f);
+        QCOMPARE(q.dequantize(q.quantize(0.0f)), 0.0f);
+        const SignalQuant s = SignalQuant::fromRange({0.0f, 0.0f}, 8, true);
+        QCOMPARE(s.scale, 1.0f);
+    }
+
+    void reencodingReachesCombinedPrecision()
+    {
+        // Two 4-bit neurons carry an 8-bit value on [0, 1].
+        const auto re = Reencoding::forRange({0.0f, 1.0f}, 4, 2);
+        QVERIFY(re.has_value());
+        QCOMPARE(re->fine.bits, 8);
+        QCOMPARE(re->step(0), re->fine.scale);
+        QCOMPARE(re->step(1), 16.0f * re->fine.scale);
+        QCOMPARE(re->offset(), 0.0f);
+        QCOMPARE(neuronBitsFor(re->fine, 2), 4);
+        const SignalQuant single = SignalQuant::fromRange({0.0f, 1.0f}, 4, false);
+        double maxError = 0.0;
+        double maxSingle = 0.0;
+        for (int i = 0; i <= 10000; ++i) {
+            const float x = static_cast<float>(i) / 10000.0f;
+            const std::vector<int32_t> codes = reencode(x, re->fine, 2);
+            QCOMPARE(codes.size(), size_t{2});
+            for (int32_t c : codes)
+                QVERIFY(c >= 0 && c <= 15); // each fits one 4-bit neuron
+            const float value = decodeReencoded(codes, re->fine);
+            QCOMPARE(value, re->fine.dequantize(re->fine.quantize(x)));
+            // The linear form the consuming layer computes.
+            const float linear = static_cast<float>(codes[0]) * re->step(0) + static_cast<float>(codes[1]) * re->step(1);
+            QVERIFY(std::abs(linear - value) <= 1e-6f);
+            maxError = std::max(maxError, std::abs(static_cast<double>(value) - x));
+            maxSingle = std::max(maxSingle, std::abs(static_cast<double>(single.dequantize(single.quantize(x))) - x));
+        }
+        QVERIFY2(maxError <= 0.5 / 255 + 1e-6, qPrintable(QString::number(maxError))); // 8-bit precision
+        QVERIFY(maxSingle > 0.5 / 15 - 1e-3);                                           // vs 4-bit alone
+    }
+
+    void reencodingSignedAndUneven()
+    {
+        // 3 neurons for a signed 8-bit value: 3 bits each, the top neuron using only 2.
+        const SignalQuant fine = SignalQuant::fromRange({-1.0f, 1.0f}, 8, true);
+        QCOMPARE(neuronBitsFor(fine, 3), 3);
+        for (int32_t c = fine.qmin; c <= fine.qmax; ++c) {
+            const float x = fine.dequantize(c);
+            const std::vector<int32_t> codes = reencode(x, fine, 3);
+            QCOMPARE(codes.size(), size_t{3});
+            for (int32_t d : codes)
+                QVERIFY(d >= 0 && d <= 7);
+            QCOMPARE(decodeReencoded(codes, fine), x);
+        }
+        const auto re = Reencoding::forRange({-1.0f, 1.0f}, 4, 2, /*isSigned=*/true);
+        QVERIFY(re.has_value());
+        QCOMPARE(re->offset(), re->fine.dequantize(re->fine.qmin));
+        const std::vector<int32_t> codes = reencode(0.3f, re->fine, 2);
+        const float linear = static_cast<float>(codes[0]) * re->step(0) + static_cast<float>(codes[1]) * re->step(1) +
+                             re->offset();
+        QVERIFY(std::abs(linear - decodeReencoded(codes, re->fine)) <= 1e-6f);
+    }
+
+    void reencodingRejectsInvalidOptions_data()
+    {
+        QTest::addColumn<int>("neuronBits");
+        QTest::addColumn<int>("expansion");
+        QTest::addColumn<QString>("messagePart");
+        QTest::addRow("expansion 0") << 4 << 0 << "expansion";
+        QTest::addRow("neuronBits 0") << 0 << 2 << "neuronBits";
+        QTest::addRow("more than 24 bits") << 8 << 4 << "24";
+    }
+
+    void reencodingRejectsInvalidOptions()
+    {
+        QFETCH(int, neuronBits);
+        QFETCH(int, expansion);
+        QFETCH(QString, messagePart);
+        const auto re = Reencoding::forRange({0.0f, 1.0f}, neuronBits, expansion);
+        QVERIFY(!re);
+        QCOMPARE(re.error().code, Errc::InvalidArgument);
+        QVERIFY2(re.error().message.find(messagePart.toStdString()) != std::string::npos, re.error().message.c_str());
+    }
+
+    void methodNames()
+    {
+        QCOMPARE(std::string(toString(RangeMethod::MseOptimal)), std::string("mse-optimal"));
+        QCOMPARE(std::string(toString(RangeMethod::Percentile)), std::string("percentile"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestSignalQuantizer)
+#include "tst_signal_quantizer.moc"
