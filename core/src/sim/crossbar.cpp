@@ -1,0 +1,817 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The crossbar kernel (see crossbar.h and docs/domain.md §6). Layout of the work:
+//  - create(): slices the codes once into cell levels, calibrates the ADC steps, decides whether
+//    the tile is lossless, and lays the levels out as GEMM operands;
+//  - mvm(): per block of samples, one GEMM for all reads (rows: input bit-planes × samples,
+//    columns: arrays × columns), then the ADC and the shift-and-add per element in int64.
+// Every GEMM here is exact (integer operands whose partial sums stay below 2^24 in float or 2^53
+// in double), which is what makes the results independent of Eigen's blocking and of threads.
+#include "nnb/sim/crossbar.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <numbers>
+#include <random>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "nnb/support/assert.h"
+
+namespace nnb::sim {
+
+namespace {
+
+template <class T>
+using RowMajorMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+constexpr int kMaxDimension = 65536;
+constexpr int kMaxBits = 16;
+constexpr int kMaxAdcBits = 30;
+constexpr double kFloatExact = 16777216.0;        // 2^24: floats hold every integer below
+constexpr double kDoubleExact = 9007199254740992.0; // 2^53
+/// Fixed-point fraction bits of a perturbed conductance (at most; fewer if the sums need it).
+constexpr int kMaxConductanceFractionBits = 30;
+/// Elements of the largest scratch matrix per block of samples (bounds memory, keeps blocks
+/// cache-sized); a block holds at least one sample.
+constexpr int64_t kBlockElements = int64_t{1} << 21;
+
+std::string formatDouble(double v)
+{
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.17g", v);
+    return buffer;
+}
+
+tl::unexpected<Error> fieldError(const char* field, const std::string& what)
+{
+    return makeError(Errc::InvalidArgument, std::string(field) + ": " + what);
+}
+
+Expected<void> checkRange(const char* field, int value, int lo, int hi, const std::string& hiName = {})
+{
+    if (value < lo || value > hi) {
+        return fieldError(field,
+                          "must be in [" + std::to_string(lo) + ", " + (hiName.empty() ? "" : hiName + " = ")
+                              + std::to_string(hi) + "], got " + std::to_string(value));
+    }
+    return {};
+}
+
+/// Smallest power of two Δ >= 1 with round(maxRead / Δ) <= qmax (ties round up).
+int64_t calibratedStep(int64_t maxRead, int64_t qmax)
+{
+    int64_t step = 1;
+    while (2 * maxRead >= (2 * qmax + 1) * step)
+        step *= 2;
+    return step;
+}
+
+/// Σ_s Σ_t 2^(cellBits·s + dacBits·t): the largest factor the shift-and-add applies to one
+/// array's codes, summed over slices and cycles.
+double shiftSum(const CrossbarConfig& c)
+{
+    double sum = 0.0;
+    for (int s = 0; s < c.weightSlices(); ++s)
+        for (int t = 0; t < c.inputCycles(); ++t)
+            sum += std::ldexp(1.0, c.cellBits * s + c.dacBits * t);
+    return sum;
+}
+
+/// A uniform double in [0, 1) from the top 53 bits of one draw (the same on every platform).
+double uniform01(std::mt19937_64& rng)
+{
+    return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
+
+/// A standard normal deviate by Box–Muller from two draws (u1 in (0, 1], so the log is finite).
+double standardNormal(std::mt19937_64& rng)
+{
+    const double u1 = static_cast<double>((rng() >> 11) + 1) * 0x1.0p-53;
+    const double u2 = uniform01(rng);
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// CrossbarConfig
+
+CrossbarConfig CrossbarConfig::fromProfile(const hw::Profile& profile)
+{
+    CrossbarConfig c;
+    c.rows = profile.crossbar.rows;
+    c.cols = profile.crossbar.cols;
+    c.weightBits = profile.weights.bits;
+    c.weightSigned = profile.weights.isSigned;
+    c.cellBits = profile.weights.encoding == hw::WeightEncoding::BitSliced ? profile.weights.cellBits
+                                                                           : profile.weights.bits;
+    c.differential = profile.weights.differential;
+    c.inputBits = profile.io.inputBits;
+    c.dacBits = std::min(profile.io.dacBits, profile.io.inputBits);
+    c.adcBits = profile.io.adcBits;
+    c.adcStep = 0.0;
+    c.adcMode = AdcMode::Clip;
+    return c;
+}
+
+int CrossbarConfig::weightSlices() const
+{
+    const int storedBits = weightSigned && differential ? weightBits - 1 : weightBits;
+    return (storedBits + cellBits - 1) / cellBits;
+}
+
+int32_t CrossbarConfig::minWeightCode() const
+{
+    return weightSigned ? -((int32_t{1} << (weightBits - 1)) - 1) : 0;
+}
+
+int32_t CrossbarConfig::maxWeightCode() const
+{
+    return weightSigned ? (int32_t{1} << (weightBits - 1)) - 1 : (int32_t{1} << weightBits) - 1;
+}
+
+int32_t CrossbarConfig::weightOffset() const
+{
+    return weightSigned && !differential ? (int32_t{1} << (weightBits - 1)) - 1 : 0;
+}
+
+int64_t CrossbarConfig::fullScale() const
+{
+    return int64_t{rows} * ((int64_t{1} << dacBits) - 1) * maxCellLevel();
+}
+
+int CrossbarConfig::losslessAdcBits() const
+{
+    const int64_t fs = fullScale();
+    int bits = 0;
+    while (((int64_t{1} << bits) - 1) < fs)
+        ++bits;
+    return bits;
+}
+
+double CrossbarConfig::effectiveAdcStep() const
+{
+    if (adcBits == 0)
+        return 1.0;
+    if (adcStep > 0.0)
+        return adcStep;
+    return std::max(1.0, std::ldexp(static_cast<double>(fullScale()), -adcBits));
+}
+
+Expected<void> CrossbarConfig::validate() const
+{
+    NNB_RETURN_IF_ERROR(checkRange("rows", rows, 1, kMaxDimension));
+    NNB_RETURN_IF_ERROR(checkRange("cols", cols, 1, kMaxDimension));
+    NNB_RETURN_IF_ERROR(checkRange("weightBits", weightBits, weightSigned ? 2 : 1, kMaxBits));
+    NNB_RETURN_IF_ERROR(checkRange("cellBits", cellBits, 1, kMaxBits));
+    if (differential && !weightSigned)
+        return fieldError("differential", "needs signed weights (weightSigned), the codes are unsigned");
+    NNB_RETURN_IF_ERROR(checkRange("inputBits", inputBits, 1, kMaxBits));
+    NNB_RETURN_IF_ERROR(checkRange("dacBits", dacBits, 1, inputBits, "inputBits"));
+    NNB_RETURN_IF_ERROR(checkRange("adcBits", adcBits, 0, kMaxAdcBits));
+    if (!std::isfinite(adcStep))
+        return fieldError("adcStep", "must be finite (<= 0 for the default), got " + formatDouble(adcStep));
+    if (adcMode == AdcMode::Scale && adcStep > 0.0) {
+        return fieldError("adcStep", "must be 0 in Scale mode, where the tile calibrates the step, got "
+                                         + formatDouble(adcStep));
+    }
+
+    // The recombination is kept in int64 (in units of the output step) and the result in a
+    // double: both must stay below 2^53 in the worst case.
+    if (adcBits > 0) {
+        const double qmax = std::ldexp(1.0, adcBits) - 1.0;
+        const double step = adcMode == AdcMode::Scale
+                                ? static_cast<double>(calibratedStep(fullScale(), static_cast<int64_t>(qmax)))
+                                : effectiveAdcStep();
+        const double units = shiftSum(*this) * polarities() * qmax * (adcMode == AdcMode::Scale ? step : 1.0);
+        const double magnitude = shiftSum(*this) * polarities() * qmax * step
+                                 + static_cast<double>(weightOffset()) * rows * static_cast<double>(maxInputCode());
+        if (units >= kDoubleExact || magnitude >= kDoubleExact) {
+            return fieldError("adcStep", "with adcBits = " + std::to_string(adcBits) + " and step "
+                                             + formatDouble(step)
+                                             + " the recombined results can exceed 2^53, beyond exact arithmetic; "
+                                               "use fewer adcBits or a step nearer the default");
+        }
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// DeviceModel
+
+DeviceModel DeviceModel::fromProfile(const hw::Profile& profile, uint64_t seed)
+{
+    DeviceModel m;
+    m.conductanceSigma = profile.device.conductanceVariationSigma;
+    m.stuckAtZeroRate = profile.device.stuckAtZeroRate;
+    m.stuckAtMaxRate = profile.device.stuckAtMaxRate;
+    m.seed = seed;
+    return m;
+}
+
+Expected<void> DeviceModel::validate() const
+{
+    if (!(conductanceSigma >= 0.0 && conductanceSigma <= 1.0)) {
+        return fieldError("conductanceSigma",
+                          "must be in [0, 1] (relative to the level), got " + formatDouble(conductanceSigma));
+    }
+    if (!(stuckAtZeroRate >= 0.0 && stuckAtZeroRate <= 1.0))
+        return fieldError("stuckAtZeroRate", "must be in [0, 1], got " + formatDouble(stuckAtZeroRate));
+    if (!(stuckAtMaxRate >= 0.0 && stuckAtMaxRate <= 1.0))
+        return fieldError("stuckAtMaxRate", "must be in [0, 1], got " + formatDouble(stuckAtMaxRate));
+    if (stuckAtZeroRate + stuckAtMaxRate > 1.0) {
+        return fieldError("stuckAtMaxRate", "stuckAtZeroRate + stuckAtMaxRate must be at most 1, got "
+                                                + formatDouble(stuckAtZeroRate + stuckAtMaxRate));
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// CrossbarTile
+
+namespace {
+
+/// One physical array: a weight slice of one polarity.
+struct ArrayInfo {
+    int slice = 0;
+    int sign = 1;           ///< +1 positive (or only) array, -1 negative array of a differential pair
+    double step = 1.0;      ///< Δ of its ADC
+    int64_t multiplier = 1; ///< Δ / outputStep: 1 in Clip mode, Δ in Scale mode
+    int64_t maxRead = 0;    ///< (2^dacBits − 1) · max_j Σ_i level of the ideal cells
+    int stepLog2 = 0;       ///< Scale mode: Δ = 2^stepLog2
+};
+
+/// How the ADC loop turns a read into a code. All three give round-half-up of I / Δ clamped to
+/// the top code; the integer ones apply only where reads are exact integers (ideal cells).
+enum class AdcKernel {
+    Table,  ///< Clip mode, ideal cells: a table of q for every possible read 0 .. maxRead
+    Shift,  ///< Scale mode, ideal cells: q = (I + Δ/2) >> log2(Δ)
+    Divide, ///< device tiles (fixed-point conductances) and huge reads: round(I / Δ) in double
+};
+
+/// Largest read for which Clip mode uses a table (4 bytes per entry).
+constexpr int64_t kMaxAdcTable = int64_t{1} << 18;
+
+} // namespace
+
+struct CrossbarTile::Impl {
+    CrossbarConfig config;
+    int rowsUsed = 0;
+    int colsUsed = 0;
+    int cycles = 1;
+    int arrays = 1;
+    int32_t offset = 0;
+    int64_t qmax = 0; ///< top ADC code (0 without ADC)
+    std::vector<int32_t> levels; ///< ideal cell levels, [arrays][rowsUsed][colsUsed]
+    std::vector<ArrayInfo> arrayInfo;
+    double outputStep = 1.0;
+    bool lossless = false;
+    bool integerOutput = false;
+    bool device = false;
+    AdcKernel adcKernel = AdcKernel::Divide;
+    std::vector<int32_t> adcTable; ///< AdcKernel::Table: q = adcTable[I]
+    int64_t clipFrom = 0;          ///< AdcKernel::Table: the smallest read that clips
+
+    // GEMM operands; of each float/double pair exactly one is filled where used.
+    RowMajorMatrix<float> codesF; ///< [rowsUsed × colsUsed] the codes (lossless tiles only)
+    RowMajorMatrix<double> codesD;
+    RowMajorMatrix<float> cellsF; ///< [rowsUsed × arrays·colsUsed] cell levels (lossy/device tiles)
+    RowMajorMatrix<double> cellsD;
+    double cellScale = 1.0; ///< level units per operand unit: 1, or 2^-F for fixed-point conductances
+
+    template <class Out>
+    void run(const int32_t* x, int64_t batch, Out* y, AdcStats* stats) const;
+    template <class Out>
+    void writeResult(int64_t accumulated, int64_t correction, Out& y) const;
+    template <class Scalar, class Out>
+    void fastBlock(const RowMajorMatrix<Scalar>& codes, const int32_t* x, int64_t n, Out* y) const;
+    template <class Scalar, class Out>
+    void slicedBlock(const RowMajorMatrix<Scalar>& cells, const int32_t* x, int64_t n, Out* y, AdcStats& stats) const;
+
+    int64_t blockSamples() const
+    {
+        const int64_t width = std::max<int64_t>(rowsUsed, int64_t{arrays} * colsUsed) * (lossless ? 1 : cycles);
+        return std::max<int64_t>(1, kBlockElements / std::max<int64_t>(1, width));
+    }
+};
+
+CrossbarTile::CrossbarTile(std::shared_ptr<const Impl> impl)
+    : m_impl(std::move(impl))
+{
+}
+
+Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::span<const int32_t> weights,
+                                            int rowsUsed, int colsUsed)
+{
+    NNB_RETURN_IF_ERROR(config.validate());
+    NNB_RETURN_IF_ERROR(checkRange("rowsUsed", rowsUsed, 1, config.rows, "rows"));
+    NNB_RETURN_IF_ERROR(checkRange("colsUsed", colsUsed, 1, config.cols, "cols"));
+    const size_t expected = static_cast<size_t>(rowsUsed) * static_cast<size_t>(colsUsed);
+    if (weights.size() != expected) {
+        return fieldError("weights", "expected " + std::to_string(expected) + " codes (" + std::to_string(rowsUsed)
+                                         + " x " + std::to_string(colsUsed) + "), got "
+                                         + std::to_string(weights.size()));
+    }
+    const int32_t lo = config.minWeightCode();
+    const int32_t hi = config.maxWeightCode();
+    for (size_t k = 0; k < weights.size(); ++k) {
+        if (weights[k] < lo || weights[k] > hi) {
+            return fieldError("weights", "code " + std::to_string(weights[k]) + " at row "
+                                             + std::to_string(k / static_cast<size_t>(colsUsed)) + ", column "
+                                             + std::to_string(k % static_cast<size_t>(colsUsed)) + " is outside the "
+                                             + std::to_string(config.weightBits)
+                                             + (config.weightSigned ? "-bit signed" : "-bit unsigned") + " range ["
+                                             + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        }
+    }
+
+    auto impl = std::make_shared<Impl>();
+    Impl& im = *impl;
+    im.config = config;
+    im.rowsUsed = rowsUsed;
+    im.colsUsed = colsUsed;
+    im.cycles = config.inputCycles();
+    const int slices = config.weightSlices();
+    const int polarities = config.polarities();
+    im.arrays = slices * polarities;
+    im.offset = config.weightOffset();
+    im.qmax = config.adcBits > 0 ? (int64_t{1} << config.adcBits) - 1 : 0;
+
+    // Slice the codes: differential magnitudes, offset-encoded or plain stored values, cellBits
+    // bits per slice from the least significant.
+    const size_t cells = expected;
+    im.levels.assign(static_cast<size_t>(im.arrays) * cells, 0);
+    const int32_t levelMask = static_cast<int32_t>(config.maxCellLevel());
+    for (int a = 0; a < im.arrays; ++a) {
+        const int slice = a / polarities;
+        const bool negative = a % polarities == 1;
+        int32_t* level = im.levels.data() + static_cast<size_t>(a) * cells;
+        for (size_t k = 0; k < cells; ++k) {
+            const int32_t w = weights[k];
+            const int32_t stored = config.differential ? std::max(negative ? -w : w, 0) : w + im.offset;
+            level[k] = (stored >> (config.cellBits * slice)) & levelMask;
+        }
+    }
+
+    // ADC steps.
+    const int64_t dacMax = (int64_t{1} << config.dacBits) - 1;
+    im.arrayInfo.resize(static_cast<size_t>(im.arrays));
+    for (int a = 0; a < im.arrays; ++a) {
+        ArrayInfo& info = im.arrayInfo[static_cast<size_t>(a)];
+        info.slice = a / polarities;
+        info.sign = a % polarities == 1 ? -1 : 1;
+        const int32_t* level = im.levels.data() + static_cast<size_t>(a) * cells;
+        int64_t maxColumn = 0;
+        for (int j = 0; j < colsUsed; ++j) {
+            int64_t column = 0;
+            for (int i = 0; i < rowsUsed; ++i)
+                column += level[static_cast<size_t>(i) * static_cast<size_t>(colsUsed) + static_cast<size_t>(j)];
+            maxColumn = std::max(maxColumn, column);
+        }
+        info.maxRead = dacMax * maxColumn;
+        if (config.adcBits > 0 && config.adcMode == CrossbarConfig::AdcMode::Scale) {
+            info.multiplier = calibratedStep(info.maxRead, im.qmax);
+            info.step = static_cast<double>(info.multiplier);
+            info.stepLog2 = std::countr_zero(static_cast<uint64_t>(info.multiplier));
+        } else {
+            info.step = config.effectiveAdcStep();
+        }
+    }
+    im.outputStep = config.adcBits > 0 && config.adcMode == CrossbarConfig::AdcMode::Clip ? config.effectiveAdcStep()
+                                                                                         : 1.0;
+    im.integerOutput = im.outputStep == std::floor(im.outputStep) && im.outputStep < kDoubleExact;
+    im.lossless = config.adcBits == 0 || std::all_of(im.arrayInfo.begin(), im.arrayInfo.end(), [&](const ArrayInfo& i) {
+                      return i.step == 1.0 && i.maxRead <= im.qmax;
+                  });
+
+    if (!im.lossless) {
+        if (config.adcMode == CrossbarConfig::AdcMode::Scale) {
+            im.adcKernel = AdcKernel::Shift;
+        } else {
+            int64_t maxRead = 0;
+            for (const ArrayInfo& info : im.arrayInfo)
+                maxRead = std::max(maxRead, info.maxRead);
+            if (maxRead < kMaxAdcTable) {
+                // The same arithmetic as the Divide kernel, tabulated.
+                im.adcKernel = AdcKernel::Table;
+                const double step = config.effectiveAdcStep();
+                im.adcTable.resize(static_cast<size_t>(maxRead) + 1);
+                im.clipFrom = maxRead + 1;
+                for (int64_t v = maxRead; v >= 0; --v) {
+                    const double q = std::round(static_cast<double>(v) / step);
+                    if (q > static_cast<double>(im.qmax))
+                        im.clipFrom = v;
+                    const double code = std::min(q, static_cast<double>(im.qmax));
+                    im.adcTable[static_cast<size_t>(v)] = static_cast<int32_t>(code);
+                }
+            }
+        }
+    }
+
+    if (im.lossless) {
+        // One GEMM of the codes; float is exact while every partial sum stays below 2^24.
+        int64_t maxAbs = 0;
+        for (int32_t w : weights)
+            maxAbs = std::max<int64_t>(maxAbs, w < 0 ? -int64_t{w} : int64_t{w});
+        const double bound = static_cast<double>(rowsUsed) * static_cast<double>(config.maxInputCode())
+                             * static_cast<double>(maxAbs);
+        const Eigen::Map<const RowMajorMatrix<int32_t>> codes(weights.data(), rowsUsed, colsUsed);
+        if (bound < kFloatExact)
+            im.codesF = codes.cast<float>();
+        else
+            im.codesD = codes.cast<double>();
+    } else {
+        // Arrays side by side: column a·colsUsed + j is column j of array a.
+        int64_t maxRead = 0;
+        for (const ArrayInfo& info : im.arrayInfo)
+            maxRead = std::max(maxRead, info.maxRead);
+        RowMajorMatrix<double> operand(rowsUsed, static_cast<Eigen::Index>(im.arrays) * colsUsed);
+        for (int a = 0; a < im.arrays; ++a) {
+            const int32_t* level = im.levels.data() + static_cast<size_t>(a) * cells;
+            for (int i = 0; i < rowsUsed; ++i)
+                for (int j = 0; j < colsUsed; ++j)
+                    operand(i, static_cast<Eigen::Index>(a) * colsUsed + j)
+                        = level[static_cast<size_t>(i) * static_cast<size_t>(colsUsed) + static_cast<size_t>(j)];
+        }
+        if (static_cast<double>(maxRead) < kFloatExact)
+            im.cellsF = operand.cast<float>();
+        else
+            im.cellsD = std::move(operand);
+    }
+    return CrossbarTile(std::move(impl));
+}
+
+Expected<CrossbarTile> CrossbarTile::withDeviceModel(const DeviceModel& model) const
+{
+    NNB_RETURN_IF_ERROR(model.validate());
+    auto impl = std::make_shared<Impl>();
+    const Impl& ideal = *m_impl;
+    Impl& im = *impl;
+    // Copy the description, not the operands.
+    im.config = ideal.config;
+    im.rowsUsed = ideal.rowsUsed;
+    im.colsUsed = ideal.colsUsed;
+    im.cycles = ideal.cycles;
+    im.arrays = ideal.arrays;
+    im.offset = ideal.offset;
+    im.qmax = ideal.qmax;
+    im.levels = ideal.levels;
+    im.arrayInfo = ideal.arrayInfo; // the ADC keeps the ideal tile's steps (calibration)
+    im.outputStep = ideal.outputStep;
+    im.lossless = false;
+    im.integerOutput = false;
+    im.device = true;
+    im.adcKernel = AdcKernel::Divide; // reads are fixed-point conductance sums
+
+    // Program every cell once, in the documented order, with a fixed number of draws per cell
+    // so that changing a rate or sigma does not shift the other cells' deviates.
+    std::mt19937_64 rng(model.seed);
+    const size_t cells = static_cast<size_t>(im.rowsUsed) * static_cast<size_t>(im.colsUsed);
+    const double maxLevel = static_cast<double>(im.config.maxCellLevel());
+    std::vector<double> conductance(im.levels.size());
+    for (size_t k = 0; k < conductance.size(); ++k) {
+        const double r = uniform01(rng);
+        const double z = standardNormal(rng);
+        if (r < model.stuckAtZeroRate)
+            conductance[k] = 0.0;
+        else if (r < model.stuckAtZeroRate + model.stuckAtMaxRate)
+            conductance[k] = maxLevel;
+        else
+            conductance[k] = static_cast<double>(im.levels[k]) * std::max(0.0, 1.0 + model.conductanceSigma * z);
+    }
+
+    // Fixed point with F fraction bits, F as large as keeps every read's sum below 2^52 in a
+    // double GEMM (so the reads are exact and order-independent).
+    double maxColumn = 0.0;
+    for (int a = 0; a < im.arrays; ++a) {
+        for (int j = 0; j < im.colsUsed; ++j) {
+            double column = 0.0;
+            for (int i = 0; i < im.rowsUsed; ++i)
+                column += conductance[static_cast<size_t>(a) * cells
+                                      + static_cast<size_t>(i) * static_cast<size_t>(im.colsUsed)
+                                      + static_cast<size_t>(j)];
+            maxColumn = std::max(maxColumn, column);
+        }
+    }
+    const double dacMax = std::ldexp(1.0, im.config.dacBits) - 1.0;
+    int fractionBits = kMaxConductanceFractionBits;
+    while (fractionBits > 0 && dacMax * (std::ldexp(maxColumn, fractionBits) + im.rowsUsed) >= kDoubleExact / 2)
+        --fractionBits;
+    im.cellScale = std::ldexp(1.0, -fractionBits);
+    im.cellsD.resize(im.rowsUsed, static_cast<Eigen::Index>(im.arrays) * im.colsUsed);
+    const Eigen::Index cols = im.colsUsed;
+    for (int a = 0; a < im.arrays; ++a) {
+        const double* g = conductance.data() + static_cast<size_t>(a) * cells;
+        for (Eigen::Index i = 0; i < im.rowsUsed; ++i)
+            for (Eigen::Index j = 0; j < cols; ++j)
+                im.cellsD(i, a * cols + j) = std::round(std::ldexp(g[i * cols + j], fractionBits));
+    }
+    return CrossbarTile(std::move(impl));
+}
+
+const CrossbarConfig& CrossbarTile::config() const { return m_impl->config; }
+int CrossbarTile::rowsUsed() const { return m_impl->rowsUsed; }
+int CrossbarTile::colsUsed() const { return m_impl->colsUsed; }
+int CrossbarTile::arrays() const { return m_impl->arrays; }
+double CrossbarTile::outputStep() const { return m_impl->outputStep; }
+bool CrossbarTile::isLossless() const { return m_impl->lossless; }
+bool CrossbarTile::hasIntegerOutput() const { return !m_impl->device && m_impl->integerOutput; }
+bool CrossbarTile::hasDeviceModel() const { return m_impl->device; }
+
+double CrossbarTile::adcStep(int array) const
+{
+    NNB_ASSERT(array >= 0 && array < m_impl->arrays);
+    return m_impl->arrayInfo[static_cast<size_t>(std::clamp(array, 0, m_impl->arrays - 1))].step;
+}
+
+Expected<void> CrossbarTile::checkInputs(const int32_t* x, int64_t batch) const
+{
+    const int64_t maxCode = m_impl->config.maxInputCode();
+    const int rows = m_impl->rowsUsed;
+    for (int64_t b = 0; b < batch; ++b) {
+        for (int i = 0; i < rows; ++i) {
+            const int32_t v = x[b * rows + i];
+            if (v < 0 || v > maxCode) {
+                return fieldError("x", "input code " + std::to_string(v) + " of sample " + std::to_string(b)
+                                           + ", row " + std::to_string(i) + " is outside [0, "
+                                           + std::to_string(maxCode) + "]");
+            }
+        }
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// mvm
+
+/// y = outputStep · A − B, exactly (int64) or with one rounding (fma).
+template <class Out>
+void CrossbarTile::Impl::writeResult(int64_t accumulated, int64_t correction, Out& y) const
+{
+    if constexpr (std::is_same_v<Out, int64_t>) {
+        if (integerOutput)
+            y = static_cast<int64_t>(outputStep) * accumulated - correction;
+        else
+            y = std::llround(std::fma(outputStep, static_cast<double>(accumulated), -static_cast<double>(correction)));
+    } else {
+        y = std::fma(outputStep, static_cast<double>(accumulated), -static_cast<double>(correction));
+    }
+}
+
+/// Lossless tiles: y = x · W in one exact GEMM.
+template <class Scalar, class Out>
+void CrossbarTile::Impl::fastBlock(const RowMajorMatrix<Scalar>& codes, const int32_t* x, int64_t n, Out* y) const
+{
+    const Impl& im = *this;
+    const Eigen::Map<const RowMajorMatrix<int32_t>> xs(x, n, im.rowsUsed);
+    const RowMajorMatrix<Scalar> product = xs.template cast<Scalar>() * codes;
+    const Scalar* p = product.data();
+    const int64_t count = n * im.colsUsed;
+    for (int64_t k = 0; k < count; ++k)
+        y[k] = static_cast<Out>(p[k]); // exact integers
+}
+
+/// Everything else: all reads in one exact GEMM, then ADC and shift-and-add per element.
+template <class Scalar, class Out>
+void CrossbarTile::Impl::slicedBlock(const RowMajorMatrix<Scalar>& cells, const int32_t* x, int64_t n, Out* y,
+                                     AdcStats& stats) const
+{
+    const Impl& im = *this;
+    const CrossbarConfig& c = im.config;
+    const int rows = im.rowsUsed;
+    const int cols = im.colsUsed;
+    const int width = im.arrays * cols;
+    const int32_t mask = (int32_t{1} << c.dacBits) - 1;
+
+    // Input bit-planes of all samples stacked as rows: row t·n + b is cycle t of sample b.
+    RowMajorMatrix<Scalar> planes(static_cast<Eigen::Index>(im.cycles) * n, rows);
+    for (int t = 0; t < im.cycles; ++t) {
+        const int shift = c.dacBits * t;
+        for (int64_t b = 0; b < n; ++b) {
+            const int32_t* xb = x + b * rows;
+            Scalar* row = planes.data() + (t * n + b) * rows;
+            for (int i = 0; i < rows; ++i)
+                row[i] = static_cast<Scalar>((xb[i] >> shift) & mask);
+        }
+    }
+    // Every read of every array, cycle and sample in one exact GEMM.
+    RowMajorMatrix<Scalar> sums(planes.rows(), width);
+    sums.noalias() = planes * cells;
+
+    // The offset encoding's digital correction offset · Σ_i x_i.
+    std::vector<int64_t> correction(static_cast<size_t>(n), 0);
+    if (im.offset != 0) {
+        for (int64_t b = 0; b < n; ++b) {
+            int64_t sum = 0;
+            for (int i = 0; i < rows; ++i)
+                sum += x[b * rows + i];
+            correction[static_cast<size_t>(b)] = sum * im.offset;
+        }
+    }
+
+    if (c.adcBits == 0) {
+        // A device tile without ADC: the analog sums are added up as they are, in a fixed order
+        // per element (so the result does not depend on the batch split).
+        std::vector<double> acc(static_cast<size_t>(n * cols), 0.0);
+        for (int t = 0; t < im.cycles; ++t) {
+            for (int64_t b = 0; b < n; ++b) {
+                const Scalar* row = sums.data() + (t * n + b) * width;
+                double* out = acc.data() + b * cols;
+                for (int a = 0; a < im.arrays; ++a) {
+                    const ArrayInfo& info = im.arrayInfo[static_cast<size_t>(a)];
+                    const double weight = info.sign * std::ldexp(im.cellScale, c.cellBits * info.slice + c.dacBits * t);
+                    for (int j = 0; j < cols; ++j)
+                        out[j] += weight * static_cast<double>(row[a * cols + j]);
+                }
+            }
+        }
+        for (int64_t b = 0; b < n; ++b) {
+            for (int j = 0; j < cols; ++j) {
+                const double v = acc[static_cast<size_t>(b * cols + j)]
+                                 - static_cast<double>(correction[static_cast<size_t>(b)]);
+                if constexpr (std::is_same_v<Out, int64_t>)
+                    y[b * cols + j] = std::llround(v); // not exact: only reached after a failed assertion
+                else
+                    y[b * cols + j] = v;
+            }
+        }
+        return;
+    }
+
+    // ADC and shift-and-add, exact in int64 units of the output step.
+    std::vector<int64_t> acc(static_cast<size_t>(n * cols), 0);
+    const double qmax = static_cast<double>(im.qmax);
+    int64_t clipped = 0;
+    for (int t = 0; t < im.cycles; ++t) {
+        for (int64_t b = 0; b < n; ++b) {
+            const Scalar* row = sums.data() + (t * n + b) * width;
+            int64_t* out = acc.data() + b * cols;
+            for (int a = 0; a < im.arrays; ++a) {
+                const ArrayInfo& info = im.arrayInfo[static_cast<size_t>(a)];
+                const int64_t coefficient = info.sign * (info.multiplier << (c.cellBits * info.slice + c.dacBits * t));
+                const Scalar* read = row + a * cols;
+                switch (im.adcKernel) {
+                case AdcKernel::Table: {
+                    const int32_t* table = im.adcTable.data();
+                    const int64_t clipFrom = im.clipFrom;
+                    for (int j = 0; j < cols; ++j) {
+                        const auto current = static_cast<int64_t>(read[j]); // an exact integer
+                        clipped += current >= clipFrom;
+                        out[j] += coefficient * table[current];
+                    }
+                    break;
+                }
+                case AdcKernel::Shift: {
+                    const int k = info.stepLog2;
+                    const int64_t half = k > 0 ? int64_t{1} << (k - 1) : 0;
+                    for (int j = 0; j < cols; ++j) {
+                        int64_t q = (static_cast<int64_t>(read[j]) + half) >> k;
+                        if (q > im.qmax) {
+                            q = im.qmax;
+                            ++clipped;
+                        }
+                        out[j] += coefficient * q;
+                    }
+                    break;
+                }
+                case AdcKernel::Divide: {
+                    // I / Δ with I = operand · cellScale; dividing by Δ / cellScale (a power-of-two
+                    // rescaling, exact) gives the same correctly rounded quotient.
+                    const double step = info.step / im.cellScale;
+                    for (int j = 0; j < cols; ++j) {
+                        double q = std::round(static_cast<double>(read[j]) / step);
+                        if (q > qmax) {
+                            q = qmax;
+                            ++clipped;
+                        }
+                        out[j] += coefficient * static_cast<int64_t>(q);
+                    }
+                    break;
+                }
+                }
+            }
+        }
+    }
+    stats.conversions += n * im.cycles * width;
+    stats.clipped += clipped;
+    for (int64_t b = 0; b < n; ++b)
+        for (int j = 0; j < cols; ++j)
+            writeResult(acc[static_cast<size_t>(b * cols + j)], correction[static_cast<size_t>(b)], y[b * cols + j]);
+}
+
+template <class Out>
+void CrossbarTile::Impl::run(const int32_t* x, int64_t batch, Out* y, AdcStats* stats) const
+{
+    const Impl& im = *this;
+    if constexpr (std::is_same_v<Out, int64_t>)
+        NNB_ASSERT(im.integerOutput && !im.device);
+    // Precondition: codes in [0, 2^inputBits − 1] (checkInputs reports which one is not).
+    {
+        const uint32_t outside = ~static_cast<uint32_t>(im.config.maxInputCode());
+        uint32_t bits = 0;
+        const int64_t count = batch * im.rowsUsed;
+        for (int64_t k = 0; k < count; ++k)
+            bits |= static_cast<uint32_t>(x[k]);
+        NNB_ASSERT((bits & outside) == 0);
+    }
+    AdcStats local;
+    const int64_t block = im.blockSamples();
+    for (int64_t b0 = 0; b0 < batch; b0 += block) {
+        const int64_t n = std::min(block, batch - b0);
+        const int32_t* xb = x + b0 * im.rowsUsed;
+        Out* yb = y + b0 * im.colsUsed;
+        if (im.lossless) {
+            if (im.codesF.size() > 0)
+                fastBlock(im.codesF, xb, n, yb);
+            else
+                fastBlock(im.codesD, xb, n, yb);
+        } else if (im.cellsF.size() > 0) {
+            slicedBlock(im.cellsF, xb, n, yb, local);
+        } else {
+            slicedBlock(im.cellsD, xb, n, yb, local);
+        }
+    }
+    if (im.lossless && im.config.adcBits > 0)
+        local.conversions += batch * im.cycles * im.arrays * im.colsUsed; // none can clip
+    if (stats)
+        *stats += local;
+}
+
+namespace {
+
+template <class Out>
+void parallelImpl(const CrossbarTile& tile, const int32_t* x, int64_t batch, Out* y, AdcStats* stats,
+                         int threads)
+{
+    if (threads <= 0)
+        threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int64_t parts = std::min<int64_t>(threads, batch);
+    if (parts <= 1) {
+        tile.mvm(x, batch, y, stats);
+        return;
+    }
+    std::vector<AdcStats> partStats(static_cast<size_t>(parts));
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(parts));
+    const int rows = tile.rowsUsed();
+    const int cols = tile.colsUsed();
+    const auto runPart = [&](int64_t p) {
+        const int64_t begin = batch * p / parts;
+        const int64_t end = batch * (p + 1) / parts;
+        try {
+            tile.mvm(x + begin * rows, end - begin, y + begin * cols, &partStats[static_cast<size_t>(p)]);
+        } catch (...) { // no exception may escape a thread
+            errors[static_cast<size_t>(p)] = std::current_exception();
+        }
+    };
+    {
+        std::vector<std::jthread> workers;
+        workers.reserve(static_cast<size_t>(parts - 1));
+        for (int64_t p = 1; p < parts; ++p) {
+            try {
+                workers.emplace_back(runPart, p);
+            } catch (const std::system_error&) {
+                runPart(p); // no thread to be had: run the part here
+            }
+        }
+        runPart(0);
+    } // joins
+    for (const std::exception_ptr& error : errors)
+        if (error)
+            std::rethrow_exception(error);
+    if (stats)
+        for (const AdcStats& s : partStats)
+            *stats += s;
+}
+
+} // namespace
+
+void CrossbarTile::mvm(const int32_t* x, int64_t batch, int64_t* y, AdcStats* stats) const
+{
+    m_impl->run(x, batch, y, stats);
+}
+
+void CrossbarTile::mvm(const int32_t* x, int64_t batch, double* y, AdcStats* stats) const
+{
+    m_impl->run(x, batch, y, stats);
+}
+
+void CrossbarTile::mvmParallel(const int32_t* x, int64_t batch, int64_t* y, AdcStats* stats, int threads) const
+{
+    parallelImpl(*this, x, batch, y, stats, threads);
+}
+
+void CrossbarTile::mvmParallel(const int32_t* x, int64_t batch, double* y, AdcStats* stats, int threads) const
+{
+    parallelImpl(*this, x, batch, y, stats, threads);
+}
+
+} // namespace nnb::sim
