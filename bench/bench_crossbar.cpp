@@ -63,7 +63,8 @@ std::vector<int32_t> randomCodes(size_t n, int lo, int hi, uint64_t seed)
     return v;
 }
 
-Expected<std::vector<TiledLayer>> buildNetwork(const CrossbarConfig& config, const DeviceModel* device)
+Expected<std::vector<TiledLayer>> buildNetwork(const CrossbarConfig& config, const DeviceModel* device,
+                                               ReadKernel kernel)
 {
     std::vector<TiledLayer> layers;
     uint64_t seed = 1;
@@ -89,7 +90,7 @@ Expected<std::vector<TiledLayer>> buildNetwork(const CrossbarConfig& config, con
                     for (int j = 0; j < cols; ++j)
                         w[static_cast<size_t>(i * cols + j)]
                             = layer.weights[static_cast<size_t>((r0 + i) * shape.out + c0 + j)];
-                NNB_TRY(CrossbarTile tile, CrossbarTile::create(config, w, rows, cols));
+                NNB_TRY(CrossbarTile tile, CrossbarTile::create(config, w, rows, cols, kernel));
                 if (device) {
                     NNB_TRY(CrossbarTile perturbed, tile.withDeviceModel(*device));
                     tile = std::move(perturbed);
@@ -209,6 +210,7 @@ int main(int argc, char** argv)
         CrossbarConfig config;
         bool device = false;
         int threads = 1;
+        ReadKernel kernel = ReadKernel::Auto;
     };
     CrossbarConfig scale = prime;
     scale.adcMode = CrossbarConfig::AdcMode::Scale;
@@ -216,18 +218,21 @@ int main(int argc, char** argv)
     ideal.adcBits = 0;
     const std::vector<Case> cases = {
         {"prime (6-bit ADC, default step)", prime},
+        {"prime, AVX2 at most", prime, false, 1, ReadKernel::Avx2},
+        {"prime, Eigen reads only", prime, false, 1, ReadKernel::Portable},
         {"prime, Scale-mode ADC", scale},
         {"prime + device model (profile's sigma, stuck rates)", prime, true},
         {"prime, 2 threads (mvmParallel)", prime, false, 2},
         {"ideal ADC (adcBits = 0, fast path)", ideal},
+        {"ideal ADC, Eigen only", ideal, false, 1, ReadKernel::Portable},
         {"ideal ADC, 2 threads", ideal, false, 2},
     };
     const DeviceModel device = DeviceModel::fromProfile(*profile, 2024);
 
-    fmt::print("| configuration | reads per MAC | images/s | logical GMAC/s | ratio to float GEMM | clipped | "
-               "relative RMS error |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    fmt::print("| configuration | read kernel | reads per MAC | images/s | logical GMAC/s | ratio to float GEMM | "
+               "clipped | relative RMS error |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (const Case& c : cases) {
-        auto network = buildNetwork(c.config, c.device ? &device : nullptr);
+        auto network = buildNetwork(c.config, c.device ? &device : nullptr, c.kernel);
         if (!network) {
             fmt::print(stderr, "{}: {}\n", c.name, network.error().toString());
             return 1;
@@ -243,11 +248,12 @@ int main(int argc, char** argv)
         const double imagesPerSecond = static_cast<double>(kBatch) / seconds;
         const double macsPerSecond = imagesPerSecond * static_cast<double>(macs);
         const int reads = c.config.weightSlices() * c.config.polarities() * c.config.inputCycles();
-        fmt::print("| {} | {} | {:.0f} | {:.2f} | {:.3f} | {:.2f}% | {:.2e} |\n", c.name,
+        fmt::print("| {} | {} | {} | {:.0f} | {:.2f} | {:.3f} | {:.2f}% | {:.2e} |\n", c.name,
+                   network->front().tiles.front().front().readKernelName(),
             c.config.adcBits > 0 || c.device ? reads : 1, imagesPerSecond, macsPerSecond * 1e-9,
             macsPerSecond / floatMacsPerSecond, 100.0 * stats.clippedFraction(), error);
     }
-    fmt::print("| Eigen float GEMM (reference) | 1 | {:.0f} | {:.2f} | 1.000 | | |\n",
+    fmt::print("| Eigen float GEMM (reference) | eigen-float | 1 | {:.0f} | {:.2f} | 1.000 | | |\n",
         static_cast<double>(kBatch) / floatSeconds, floatMacsPerSecond * 1e-9);
     fmt::print("\nreads per MAC: array reads (slices x polarities x input cycles) the hardware performs per "
                "logical MAC; the ideal ADC computes x.W in one GEMM. relative RMS error: of the simulated "

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Unit tests of the crossbar kernel of the bit-accurate simulator (nnb::sim::CrossbarTile): a
 // hand-computed layer, exactness of lossless configurations against the plain integer product,
-// lossy ADCs against a plain per-slice per-cycle reference loop, the device model, threads, and
-// rejection of invalid configurations and weights.
+// lossy ADCs against a plain per-slice per-cycle reference loop (each with every read kernel:
+// AVX-512 VNNI / AVX2 integer GEMMs where the CPU has them, and Eigen), the device model,
+// threads, and rejection of invalid configurations and weights.
 #include <QtTest>
 
 #include <bit>
@@ -209,12 +210,26 @@ std::vector<double> toDouble(const std::vector<int64_t>& v)
     return std::vector<double>(v.begin(), v.end());
 }
 
-CrossbarTile makeTile(const CrossbarConfig& c, const std::vector<int32_t>& w, int rows, int cols)
+CrossbarTile makeTile(const CrossbarConfig& c, const std::vector<int32_t>& w, int rows, int cols,
+                      ReadKernel kernel = ReadKernel::Auto)
 {
-    auto tile = CrossbarTile::create(c, w, rows, cols);
+    auto tile = CrossbarTile::create(c, w, rows, cols, kernel);
     if (!tile)
         qFatal("%s", tile.error().toString().c_str());
     return *tile;
+}
+
+/// Every read kernel: the CPU's best, AVX2 at most, and Eigen only. They must agree bit for bit.
+constexpr ReadKernel kKernels[] = {ReadKernel::Auto, ReadKernel::Avx2, ReadKernel::Portable};
+
+const char* name(ReadKernel k)
+{
+    switch (k) {
+    case ReadKernel::Auto: return "auto";
+    case ReadKernel::Avx2: return "avx2";
+    case ReadKernel::Portable: return "portable";
+    }
+    return "?";
 }
 
 } // namespace
@@ -230,6 +245,7 @@ private slots:
     void lossyMatchesReferenceLoop_data();
     void lossyMatchesReferenceLoop();
     void scaleModeNeverClipsIdealTile();
+    void readKernelsAreChosenByBounds();
     void fromProfile();
     void everyShippedProfileGivesAValidConfig();
     void deviceModelZeroReproducesIdeal_data();
@@ -296,6 +312,13 @@ void TestCrossbar::handComputedLayer()
     // Conversions: 2 samples × 2 cycles × 4 arrays × 2 columns = 32, of which 2 clipped.
     const std::vector<int64_t> expected = {178, 68, 42, 134};
 
+    for (ReadKernel kernel : kKernels) {
+        const CrossbarTile tile = makeTile(c, w, 3, 2, kernel);
+        AdcStats stats;
+        QCOMPARE(run<int64_t>(tile, x, 2, &stats), expected);
+        QCOMPARE(stats.conversions, int64_t{32});
+        QCOMPARE(stats.clipped, int64_t{2});
+    }
     const CrossbarTile tile = makeTile(c, w, 3, 2);
     QCOMPARE(tile.arrays(), 4);
     QCOMPARE(tile.config().inputCycles(), 2);
@@ -380,6 +403,11 @@ void TestCrossbar::losslessEqualsIntegerProduct()
         x[static_cast<size_t>(i)] = static_cast<int32_t>(config.maxInputCode());
     const std::vector<int64_t> expected = naiveProduct(x, w, batch, rowsUsed, colsUsed);
 
+    for (ReadKernel kernel : kKernels) {
+        const CrossbarTile other = makeTile(config, w, rowsUsed, colsUsed, kernel);
+        QVERIFY2(run<int64_t>(other, x, batch) == expected,
+                 qPrintable(QStringLiteral("%1 (%2)").arg(name(kernel), other.readKernelName())));
+    }
     const CrossbarTile tile = makeTile(config, w, rowsUsed, colsUsed);
     QVERIFY(tile.isLossless());
     QVERIFY(tile.hasIntegerOutput());
@@ -491,6 +519,13 @@ void TestCrossbar::lossyMatchesReferenceLoop_data()
     // Reads of 8-bit cells through 8-bit DACs over 300 rows exceed 2^24: double GEMM.
     QTest::addRow("wide cells and DAC, 300 rows (double GEMM)")
         << makeConfig(Encoding::Unsigned, 16, 8, 16, 8, 10, 0.0, AdcMode::Clip, 300, 4) << 300 << 4 << 5;
+    // Reads beyond 2^30 (16-bit cells through a 16-bit DAC): Scale mode divides in double.
+    QTest::addRow("16-bit cells and DAC, scale (reads beyond 2^30)")
+        << makeConfig(Encoding::Unsigned, 16, 16, 16, 16, 10, 0.0, AdcMode::Scale, 4, 3) << 4 << 3 << 5;
+    // 4-bit planes and levels over 1024 rows: column sums exceed 2^15, so the AVX2 kernel
+    // accumulates in 16-bit lanes per segment of rows and widens between segments.
+    QTest::addRow("dac 4 cell 4, 1024 rows (AVX2 segments)")
+        << makeConfig(Encoding::Unsigned, 8, 4, 8, 4, 8, 0.0, AdcMode::Clip, 1024, 40) << 1024 << 40 << 7;
     // Many cycles and rows: the batch is processed in several blocks.
     QTest::addRow("16 cycles x 1024 rows, batch 300 (several blocks)")
         << makeConfig(Encoding::Differential, 8, 4, 16, 1, 5, 0.0, AdcMode::Clip, 1024, 4) << 1024 << 4 << 300;
@@ -508,6 +543,14 @@ void TestCrossbar::lossyMatchesReferenceLoop()
     int64_t referenceClipped = 0;
     const std::vector<double> expected = referenceCrossbar(config, w, x, batch, rowsUsed, colsUsed, &referenceClipped);
 
+    for (ReadKernel kernel : kKernels) {
+        const CrossbarTile other = makeTile(config, w, rowsUsed, colsUsed, kernel);
+        AdcStats otherStats;
+        QString at;
+        QVERIFY2(sameBits(run<double>(other, x, batch, &otherStats), expected, &at),
+                 qPrintable(QStringLiteral("%1 (%2): %3").arg(name(kernel), other.readKernelName(), at)));
+        QCOMPARE(otherStats.clipped, referenceClipped);
+    }
     const CrossbarTile tile = makeTile(config, w, rowsUsed, colsUsed);
     AdcStats stats;
     QString where;
@@ -542,6 +585,27 @@ void TestCrossbar::scaleModeNeverClipsIdealTile()
         QVERIFY(step >= 1.0);
     }
     QCOMPARE(tile.outputStep(), 1.0);
+}
+
+void TestCrossbar::readKernelsAreChosenByBounds()
+{
+    // PRIME's reads (3-bit planes, 4-bit levels) fit the integer kernels; Portable never uses them.
+    const CrossbarConfig prime = makeConfig(Encoding::Differential, 8, 4, 6, 3, 6, 0.0, AdcMode::Clip, 256, 64);
+    const std::vector<int32_t> w = randomWeights(prime, 256, 64, 111);
+    const QByteArray autoName = makeTile(prime, w, 256, 64).readKernelName();
+    const QByteArray avx2Name = makeTile(prime, w, 256, 64, ReadKernel::Avx2).readKernelName();
+    qDebug("prime tile: auto %s, avx2 %s", autoName.constData(), avx2Name.constData());
+    QCOMPARE(makeTile(prime, w, 256, 64, ReadKernel::Portable).readKernelName(), "eigen-float");
+    QVERIFY(avx2Name == "avx2" || avx2Name == "eigen-float");
+    if (avx2Name == "avx2")
+        QVERIFY(autoName == "avx2" || autoName == "avx512-vnni");
+    // 8-bit cells (levels up to 255) do not fit signed 8 bits: Eigen.
+    const CrossbarConfig wide = makeConfig(Encoding::Unsigned, 8, 8, 6, 3, 6, 0.0, AdcMode::Clip, 256, 64);
+    QCOMPARE(makeTile(wide, randomWeights(wide, 256, 64, 112), 256, 64).readKernelName(), "eigen-float");
+    // A device tile reads fixed-point conductances in doubles.
+    const auto device = makeTile(prime, w, 256, 64).withDeviceModel(DeviceModel{0.01, 0.0, 0.0, 1});
+    QVERIFY(device);
+    QCOMPARE(device->readKernelName(), "eigen-double");
 }
 
 void TestCrossbar::fromProfile()

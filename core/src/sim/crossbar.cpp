@@ -11,9 +11,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstdio>
+#include <charconv>
 #include <exception>
-#include <limits>
 #include <numbers>
 #include <random>
 #include <string>
@@ -24,6 +23,7 @@
 
 #include <Eigen/Core>
 
+#include "int8_gemm.h"
 #include "nnb/support/assert.h"
 
 namespace nnb::sim {
@@ -44,11 +44,12 @@ constexpr int kMaxConductanceFractionBits = 30;
 /// cache-sized); a block holds at least one sample.
 constexpr int64_t kBlockElements = int64_t{1} << 21;
 
+/// The shortest text that reads back as \p v.
 std::string formatDouble(double v)
 {
     char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.17g", v);
-    return buffer;
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
+    return std::string(buffer, result.ptr);
 }
 
 tl::unexpected<Error> fieldError(const char* field, const std::string& what)
@@ -248,18 +249,65 @@ struct ArrayInfo {
     int64_t multiplier = 1; ///< Δ / outputStep: 1 in Clip mode, Δ in Scale mode
     int64_t maxRead = 0;    ///< (2^dacBits − 1) · max_j Σ_i level of the ideal cells
     int stepLog2 = 0;       ///< Scale mode: Δ = 2^stepLog2
+    int multiplierLog2 = 0; ///< log2(multiplier)
 };
 
-/// How the ADC loop turns a read into a code. All three give round-half-up of I / Δ clamped to
-/// the top code; the integer ones apply only where reads are exact integers (ideal cells).
+/// How the ADC loop turns a read into a code. All give round-half-up of I / Δ clamped to the top
+/// code; all but Divide apply only where reads are exact integers (ideal cells).
 enum class AdcKernel {
-    Table,  ///< Clip mode, ideal cells: a table of q for every possible read 0 .. maxRead
-    Shift,  ///< Scale mode, ideal cells: q = (I + Δ/2) >> log2(Δ)
-    Divide, ///< device tiles (fixed-point conductances) and huge reads: round(I / Δ) in double
+    Multiply, ///< Clip mode, ideal cells: q = min((I·M + C) >> S, top), M, C, S checked against
+              ///< the table for every possible read (so exact), vectorisable
+    Table,    ///< Clip mode, ideal cells: a table of q for every possible read 0 .. maxRead
+    Shift,    ///< Scale mode, ideal cells: q = (I + Δ/2) >> log2(Δ)
+    Divide,   ///< device tiles (fixed-point conductances) and huge reads: round(I / Δ) in double
 };
 
-/// Largest read for which Clip mode uses a table (4 bytes per entry).
+/// Largest read for which Clip mode uses a table (2 bytes per entry).
 constexpr int64_t kMaxAdcTable = int64_t{1} << 18;
+
+/// Integer rounding division q = (v·M + C) >> S in 32 bits.
+struct MagicDivision {
+    uint32_t m = 0;
+    uint32_t c = 0;
+    int s = 0;
+    uint32_t apply(uint32_t v) const { return (v * m + c) >> s; }
+};
+
+/// Finds M, C, S with min((v·M + C) >> S, top) == table[v] for every v in [0, table.size()), with
+/// v·M + C below 2^32: the exact look-up table as vectorisable arithmetic. Candidates are built
+/// around M ≈ 2^S/Δ, C ≈ 2^(S-1) for the largest S that cannot overflow, and each is checked
+/// against the whole table. \returns false if none matches (the table is used then).
+bool findMagicDivision(const std::vector<uint16_t>& table, double step, uint32_t top, MagicDivision& out)
+{
+    const uint64_t maxRead = table.size() - 1;
+    for (int s = 31; s >= 1; --s) {
+        const double ideal = std::ldexp(1.0, s) / step;
+        if (ideal < 1.0)
+            break;
+        const auto m0 = static_cast<uint64_t>(std::llround(ideal));
+        const uint64_t c0 = uint64_t{1} << (s - 1);
+        if (maxRead * (m0 + 1) + c0 + 4 >= (uint64_t{1} << 32))
+            continue; // might overflow 32 bits; try a smaller shift
+        for (int64_t dm : {0, 1, -1}) {
+            for (int64_t dc : {0, -1, 1, -2, 2}) {
+                const int64_t m = static_cast<int64_t>(m0) + dm;
+                const int64_t c = static_cast<int64_t>(c0) + dc;
+                if (m < 1 || c < 0)
+                    continue;
+                const MagicDivision candidate{static_cast<uint32_t>(m), static_cast<uint32_t>(c), s};
+                bool ok = true;
+                for (uint64_t v = 0; v <= maxRead && ok; ++v)
+                    ok = std::min(candidate.apply(static_cast<uint32_t>(v)), top) == table[v];
+                if (ok) {
+                    out = candidate;
+                    return true;
+                }
+            }
+        }
+        return false; // smaller shifts are only less precise: use the table
+    }
+    return false;
+}
 
 } // namespace
 
@@ -277,9 +325,11 @@ struct CrossbarTile::Impl {
     bool lossless = false;
     bool integerOutput = false;
     bool device = false;
+    bool accumulate32 = false; ///< the recombination fits int32 (see adcAndShiftAdd)
     AdcKernel adcKernel = AdcKernel::Divide;
-    std::vector<int32_t> adcTable; ///< AdcKernel::Table: q = adcTable[I]
-    int64_t clipFrom = 0;          ///< AdcKernel::Table: the smallest read that clips
+    std::vector<uint16_t> adcTable; ///< AdcKernel::Table: q = adcTable[I] (small enough for L1/L2)
+    MagicDivision adcMagic;         ///< AdcKernel::Multiply
+    int64_t clipFrom = 0;           ///< Multiply, Table: the smallest read that clips
 
     // GEMM operands; of each float/double pair exactly one is filled where used.
     RowMajorMatrix<float> codesF; ///< [rowsUsed × colsUsed] the codes (lossless tiles only)
@@ -287,6 +337,10 @@ struct CrossbarTile::Impl {
     RowMajorMatrix<float> cellsF; ///< [rowsUsed × arrays·colsUsed] cell levels (lossy/device tiles)
     RowMajorMatrix<double> cellsD;
     double cellScale = 1.0; ///< level units per operand unit: 1, or 2^-F for fixed-point conductances
+    /// The integer kernel's ISA and operand (the codes if lossless, else the levels side by side
+    /// like cellsF); Isa::None: the Eigen operands above are used instead.
+    detail::Isa isa = detail::Isa::None;
+    detail::PackedS8 packed;
 
     template <class Out>
     void run(const int32_t* x, int64_t batch, Out* y, AdcStats* stats) const;
@@ -296,6 +350,14 @@ struct CrossbarTile::Impl {
     void fastBlock(const RowMajorMatrix<Scalar>& codes, const int32_t* x, int64_t n, Out* y) const;
     template <class Scalar, class Out>
     void slicedBlock(const RowMajorMatrix<Scalar>& cells, const int32_t* x, int64_t n, Out* y, AdcStats& stats) const;
+    template <class Out>
+    void int8FastBlock(const int32_t* x, int64_t n, Out* y) const;
+    template <class Out>
+    void int8SlicedBlock(const int32_t* x, int64_t n, Out* y, AdcStats& stats) const;
+    template <class Read, class Acc>
+    int64_t adcAndShiftAdd(const Read* reads, int64_t stride, int64_t n, Acc* acc) const;
+    template <class Read, class Out>
+    void convertReads(const Read* reads, int64_t stride, const int32_t* x, int64_t n, Out* y, AdcStats& stats) const;
 
     int64_t blockSamples() const
     {
@@ -310,7 +372,7 @@ CrossbarTile::CrossbarTile(std::shared_ptr<const Impl> impl)
 }
 
 Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::span<const int32_t> weights,
-                                            int rowsUsed, int colsUsed)
+                                            int rowsUsed, int colsUsed, ReadKernel kernel)
 {
     NNB_RETURN_IF_ERROR(config.validate());
     NNB_RETURN_IF_ERROR(checkRange("rowsUsed", rowsUsed, 1, config.rows, "rows"));
@@ -382,6 +444,7 @@ Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::s
             info.multiplier = calibratedStep(info.maxRead, im.qmax);
             info.step = static_cast<double>(info.multiplier);
             info.stepLog2 = std::countr_zero(static_cast<uint64_t>(info.multiplier));
+            info.multiplierLog2 = info.stepLog2;
         } else {
             info.step = config.effectiveAdcStep();
         }
@@ -389,35 +452,77 @@ Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::s
     im.outputStep = config.adcBits > 0 && config.adcMode == CrossbarConfig::AdcMode::Clip ? config.effectiveAdcStep()
                                                                                          : 1.0;
     im.integerOutput = im.outputStep == std::floor(im.outputStep) && im.outputStep < kDoubleExact;
+    {
+        // |A| <= Σ_{s,t} 2^(cellBits·s + dacBits·t) · polarities · qmax · max multiplier.
+        int64_t maxMultiplier = 1;
+        for (const ArrayInfo& info : im.arrayInfo)
+            maxMultiplier = std::max(maxMultiplier, info.multiplier);
+        const double bound = shiftSum(config) * config.polarities() * static_cast<double>(im.qmax)
+                             * static_cast<double>(maxMultiplier);
+        im.accumulate32 = bound < 2147483648.0;
+    }
     im.lossless = config.adcBits == 0 || std::all_of(im.arrayInfo.begin(), im.arrayInfo.end(), [&](const ArrayInfo& i) {
                       return i.step == 1.0 && i.maxRead <= im.qmax;
                   });
 
     if (!im.lossless) {
+        int64_t maxRead = 0;
+        for (const ArrayInfo& info : im.arrayInfo)
+            maxRead = std::max(maxRead, info.maxRead);
         if (config.adcMode == CrossbarConfig::AdcMode::Scale) {
-            im.adcKernel = AdcKernel::Shift;
-        } else {
-            int64_t maxRead = 0;
-            for (const ArrayInfo& info : im.arrayInfo)
-                maxRead = std::max(maxRead, info.maxRead);
-            if (maxRead < kMaxAdcTable) {
-                // The same arithmetic as the Divide kernel, tabulated.
-                im.adcKernel = AdcKernel::Table;
-                const double step = config.effectiveAdcStep();
-                im.adcTable.resize(static_cast<size_t>(maxRead) + 1);
-                im.clipFrom = maxRead + 1;
-                for (int64_t v = maxRead; v >= 0; --v) {
-                    const double q = std::round(static_cast<double>(v) / step);
-                    if (q > static_cast<double>(im.qmax))
-                        im.clipFrom = v;
-                    const double code = std::min(q, static_cast<double>(im.qmax));
-                    im.adcTable[static_cast<size_t>(v)] = static_cast<int32_t>(code);
-                }
+            if (maxRead < (int64_t{1} << 30)) // (I + Δ/2) in int32
+                im.adcKernel = AdcKernel::Shift;
+        } else if (maxRead < kMaxAdcTable && im.qmax <= 0xffff) {
+            // The same arithmetic as the Divide kernel, tabulated for every possible read, and
+            // then, if one matches the whole table, as a multiply-and-shift.
+            im.adcKernel = AdcKernel::Table;
+            const double step = config.effectiveAdcStep();
+            im.adcTable.resize(static_cast<size_t>(maxRead) + 1);
+            im.clipFrom = maxRead + 1;
+            for (int64_t v = maxRead; v >= 0; --v) {
+                const double q = std::round(static_cast<double>(v) / step);
+                if (q > static_cast<double>(im.qmax))
+                    im.clipFrom = v;
+                const double code = std::min(q, static_cast<double>(im.qmax));
+                im.adcTable[static_cast<size_t>(v)] = static_cast<uint16_t>(code);
+            }
+            if (findMagicDivision(im.adcTable, step, static_cast<uint32_t>(im.qmax), im.adcMagic)) {
+                im.adcKernel = AdcKernel::Multiply;
+                im.adcTable = {};
             }
         }
     }
 
-    if (im.lossless) {
+    // The integer kernel if the CPU has one and the operands fit (packS8 checks the bounds).
+    const detail::Isa isa = detail::detectIsa(kernel == ReadKernel::Portable ? detail::Isa::None
+                                              : kernel == ReadKernel::Avx2   ? detail::Isa::Avx2
+                                                                             : detail::Isa::Avx512Vnni);
+    if (isa != detail::Isa::None) {
+        bool packed = false;
+        if (im.lossless) {
+            packed = config.maxInputCode() <= 255
+                     && detail::packS8(weights.data(), rowsUsed, colsUsed, static_cast<int>(config.maxInputCode()), isa,
+                                       im.packed);
+        } else if (dacMax <= 255 && config.maxCellLevel() <= 127) {
+            std::vector<int32_t> sideBySide(cells * static_cast<size_t>(im.arrays));
+            const size_t width = static_cast<size_t>(im.arrays) * static_cast<size_t>(colsUsed);
+            for (int a = 0; a < im.arrays; ++a)
+                for (size_t i = 0; i < static_cast<size_t>(rowsUsed); ++i)
+                    for (size_t j = 0; j < static_cast<size_t>(colsUsed); ++j)
+                        sideBySide[i * width + static_cast<size_t>(a) * static_cast<size_t>(colsUsed) + j]
+                            = im.levels[static_cast<size_t>(a) * cells + i * static_cast<size_t>(colsUsed) + j];
+            packed = detail::packS8(sideBySide.data(), rowsUsed, im.arrays * colsUsed, static_cast<int>(dacMax), isa,
+                                    im.packed);
+        }
+        if (packed)
+            im.isa = isa;
+        else
+            im.packed = detail::PackedS8{};
+    }
+
+    if (im.isa != detail::Isa::None) {
+        // Operands packed above.
+    } else if (im.lossless) {
         // One GEMM of the codes; float is exact while every partial sum stays below 2^24.
         int64_t maxAbs = 0;
         for (int32_t w : weights)
@@ -467,6 +572,7 @@ Expected<CrossbarTile> CrossbarTile::withDeviceModel(const DeviceModel& model) c
     im.levels = ideal.levels;
     im.arrayInfo = ideal.arrayInfo; // the ADC keeps the ideal tile's steps (calibration)
     im.outputStep = ideal.outputStep;
+    im.accumulate32 = ideal.accumulate32;
     im.lossless = false;
     im.integerOutput = false;
     im.device = true;
@@ -527,6 +633,14 @@ bool CrossbarTile::isLossless() const { return m_impl->lossless; }
 bool CrossbarTile::hasIntegerOutput() const { return !m_impl->device && m_impl->integerOutput; }
 bool CrossbarTile::hasDeviceModel() const { return m_impl->device; }
 
+const char* CrossbarTile::readKernelName() const
+{
+    const Impl& im = *m_impl;
+    if (im.isa != detail::Isa::None)
+        return detail::isaName(im.isa);
+    return im.codesF.size() > 0 || im.cellsF.size() > 0 ? "eigen-float" : "eigen-double";
+}
+
 double CrossbarTile::adcStep(int array) const
 {
     NNB_ASSERT(array >= 0 && array < m_impl->arrays);
@@ -562,6 +676,9 @@ void CrossbarTile::Impl::writeResult(int64_t accumulated, int64_t correction, Ou
             y = static_cast<int64_t>(outputStep) * accumulated - correction;
         else
             y = std::llround(std::fma(outputStep, static_cast<double>(accumulated), -static_cast<double>(correction)));
+    } else if (integerOutput) {
+        // validate() bounds |outputStep·A| and |B| so that the result stays below 2^53: exact.
+        y = static_cast<double>(static_cast<int64_t>(outputStep) * accumulated - correction);
     } else {
         y = std::fma(outputStep, static_cast<double>(accumulated), -static_cast<double>(correction));
     }
@@ -606,6 +723,61 @@ void CrossbarTile::Impl::slicedBlock(const RowMajorMatrix<Scalar>& cells, const 
     // Every read of every array, cycle and sample in one exact GEMM.
     RowMajorMatrix<Scalar> sums(planes.rows(), width);
     sums.noalias() = planes * cells;
+    convertReads(sums.data(), width, x, n, y, stats);
+}
+
+/// Lossless tiles with the integer kernel: y = x · W.
+template <class Out>
+void CrossbarTile::Impl::int8FastBlock(const int32_t* x, int64_t n, Out* y) const
+{
+    const int rows = rowsUsed;
+    const int64_t lda = int64_t{packed.kQuads} * 4;
+    const int64_t ldc = int64_t{packed.nBlocks} * 16;
+    std::vector<uint8_t> a(static_cast<size_t>(n * lda), 0);
+    for (int64_t b = 0; b < n; ++b)
+        for (int i = 0; i < rows; ++i)
+            a[static_cast<size_t>(b * lda + i)] = static_cast<uint8_t>(x[b * rows + i]);
+    std::vector<int32_t> c(static_cast<size_t>(n * ldc));
+    detail::gemmU8S8(isa, a.data(), n, lda, packed, c.data(), ldc);
+    for (int64_t b = 0; b < n; ++b)
+        for (int j = 0; j < colsUsed; ++j)
+            y[b * colsUsed + j] = static_cast<Out>(c[static_cast<size_t>(b * ldc + j)]);
+}
+
+/// Lossy tiles with the integer kernel: uint8 bit-planes times int8 levels.
+template <class Out>
+void CrossbarTile::Impl::int8SlicedBlock(const int32_t* x, int64_t n, Out* y, AdcStats& stats) const
+{
+    const int rows = rowsUsed;
+    const int64_t lda = int64_t{packed.kQuads} * 4;
+    const int64_t ldc = int64_t{packed.nBlocks} * 16;
+    const int32_t mask = (int32_t{1} << config.dacBits) - 1;
+    std::vector<uint8_t> planes(static_cast<size_t>(cycles * n * lda), 0);
+    for (int t = 0; t < cycles; ++t) {
+        const int shift = config.dacBits * t;
+        for (int64_t b = 0; b < n; ++b) {
+            const int32_t* xb = x + b * rows;
+            uint8_t* row = planes.data() + (t * n + b) * lda;
+            for (int i = 0; i < rows; ++i)
+                row[i] = static_cast<uint8_t>((xb[i] >> shift) & mask);
+        }
+    }
+    std::vector<int32_t> sums(static_cast<size_t>(cycles * n * ldc));
+    detail::gemmU8S8(isa, planes.data(), cycles * n, lda, packed, sums.data(), ldc);
+    convertReads(sums.data(), ldc, x, n, y, stats);
+}
+
+/// The ADC and the shift-and-add of reads [cycles·n rows (cycle-major) × arrays·colsUsed] at row
+/// stride \p stride, and the offset correction.
+template <class Read, class Out>
+void CrossbarTile::Impl::convertReads(const Read* reads, int64_t stride, const int32_t* x, int64_t n, Out* y,
+                                      AdcStats& stats) const
+{
+    const Impl& im = *this;
+    const CrossbarConfig& c = im.config;
+    const int rows = im.rowsUsed;
+    const int cols = im.colsUsed;
+    const int width = im.arrays * cols;
 
     // The offset encoding's digital correction offset · Σ_i x_i.
     std::vector<int64_t> correction(static_cast<size_t>(n), 0);
@@ -624,7 +796,7 @@ void CrossbarTile::Impl::slicedBlock(const RowMajorMatrix<Scalar>& cells, const 
         std::vector<double> acc(static_cast<size_t>(n * cols), 0.0);
         for (int t = 0; t < im.cycles; ++t) {
             for (int64_t b = 0; b < n; ++b) {
-                const Scalar* row = sums.data() + (t * n + b) * width;
+                const Read* row = reads + (t * n + b) * stride;
                 double* out = acc.data() + b * cols;
                 for (int a = 0; a < im.arrays; ++a) {
                     const ArrayInfo& info = im.arrayInfo[static_cast<size_t>(a)];
@@ -647,40 +819,83 @@ void CrossbarTile::Impl::slicedBlock(const RowMajorMatrix<Scalar>& cells, const 
         return;
     }
 
-    // ADC and shift-and-add, exact in int64 units of the output step.
-    std::vector<int64_t> acc(static_cast<size_t>(n * cols), 0);
+    // ADC and shift-and-add, exact in integer units of the output step: int32 where the bound
+    // allows (it vectorises better), else int64.
+    int64_t clipped = 0;
+    const auto write = [&](const auto& acc) {
+        for (int64_t b = 0; b < n; ++b)
+            for (int j = 0; j < cols; ++j)
+                writeResult(static_cast<int64_t>(acc[static_cast<size_t>(b * cols + j)]),
+                            correction[static_cast<size_t>(b)], y[b * cols + j]);
+    };
+    if (im.accumulate32) {
+        std::vector<int32_t> acc(static_cast<size_t>(n * cols), 0);
+        clipped = adcAndShiftAdd(reads, stride, n, acc.data());
+        write(acc);
+    } else {
+        std::vector<int64_t> acc(static_cast<size_t>(n * cols), 0);
+        clipped = adcAndShiftAdd(reads, stride, n, acc.data());
+        write(acc);
+    }
+    stats.conversions += n * im.cycles * width;
+    stats.clipped += clipped;
+}
+
+/// acc[b][j] += Σ_{t,a} ±2^(cellBits·s_a + dacBits·t)·(Δ_a / outputStep)·q; \returns the
+/// number of clipped conversions. Two passes per array and row: the codes (a table look-up, a
+/// rounding shift or a division), then the shift-and-add, which the compiler vectorises.
+template <class Read, class Acc>
+int64_t CrossbarTile::Impl::adcAndShiftAdd(const Read* reads, int64_t stride, int64_t n, Acc* acc) const
+{
+    const Impl& im = *this;
+    const CrossbarConfig& c = im.config;
+    const int cols = im.colsUsed;
+    std::vector<int32_t> codes(static_cast<size_t>(cols));
+    int32_t* q = codes.data();
     const double qmax = static_cast<double>(im.qmax);
+    const int32_t qmax32 = static_cast<int32_t>(im.qmax);
     int64_t clipped = 0;
     for (int t = 0; t < im.cycles; ++t) {
         for (int64_t b = 0; b < n; ++b) {
-            const Scalar* row = sums.data() + (t * n + b) * width;
-            int64_t* out = acc.data() + b * cols;
+            const Read* row = reads + (t * n + b) * stride;
+            Acc* out = acc + b * cols;
             for (int a = 0; a < im.arrays; ++a) {
                 const ArrayInfo& info = im.arrayInfo[static_cast<size_t>(a)];
-                const int64_t coefficient = info.sign * (info.multiplier << (c.cellBits * info.slice + c.dacBits * t));
-                const Scalar* read = row + a * cols;
+                const Read* read = row + a * cols;
                 switch (im.adcKernel) {
+                case AdcKernel::Multiply: {
+                    const MagicDivision magic = im.adcMagic;
+                    const auto top = static_cast<uint32_t>(im.qmax);
+                    const auto clipFrom = static_cast<Read>(im.clipFrom);
+                    int32_t clips = 0;
+                    for (int j = 0; j < cols; ++j)
+                        q[j] = static_cast<int32_t>(std::min(magic.apply(static_cast<uint32_t>(read[j])), top));
+                    for (int j = 0; j < cols; ++j)
+                        clips += read[j] >= clipFrom;
+                    clipped += clips;
+                    break;
+                }
                 case AdcKernel::Table: {
-                    const int32_t* table = im.adcTable.data();
-                    const int64_t clipFrom = im.clipFrom;
-                    for (int j = 0; j < cols; ++j) {
-                        const auto current = static_cast<int64_t>(read[j]); // an exact integer
-                        clipped += current >= clipFrom;
-                        out[j] += coefficient * table[current];
-                    }
+                    const uint16_t* table = im.adcTable.data();
+                    const auto clipFrom = static_cast<Read>(im.clipFrom);
+                    int32_t clips = 0;
+                    for (int j = 0; j < cols; ++j)
+                        q[j] = table[static_cast<int64_t>(read[j])]; // reads are exact integers
+                    for (int j = 0; j < cols; ++j)
+                        clips += read[j] >= clipFrom;
+                    clipped += clips;
                     break;
                 }
                 case AdcKernel::Shift: {
                     const int k = info.stepLog2;
-                    const int64_t half = k > 0 ? int64_t{1} << (k - 1) : 0;
+                    const int32_t half = k > 0 ? int32_t{1} << (k - 1) : 0;
+                    int32_t clips = 0;
                     for (int j = 0; j < cols; ++j) {
-                        int64_t q = (static_cast<int64_t>(read[j]) + half) >> k;
-                        if (q > im.qmax) {
-                            q = im.qmax;
-                            ++clipped;
-                        }
-                        out[j] += coefficient * q;
+                        const int32_t v = (static_cast<int32_t>(read[j]) + half) >> k;
+                        clips += v > qmax32;
+                        q[j] = std::min(v, qmax32);
                     }
+                    clipped += clips;
                     break;
                 }
                 case AdcKernel::Divide: {
@@ -688,24 +903,29 @@ void CrossbarTile::Impl::slicedBlock(const RowMajorMatrix<Scalar>& cells, const 
                     // rescaling, exact) gives the same correctly rounded quotient.
                     const double step = info.step / im.cellScale;
                     for (int j = 0; j < cols; ++j) {
-                        double q = std::round(static_cast<double>(read[j]) / step);
-                        if (q > qmax) {
-                            q = qmax;
+                        double v = std::round(static_cast<double>(read[j]) / step);
+                        if (v > qmax) {
+                            v = qmax;
                             ++clipped;
                         }
-                        out[j] += coefficient * static_cast<int64_t>(q);
+                        q[j] = static_cast<int32_t>(v);
                     }
                     break;
                 }
                 }
+                // Δ_a / outputStep is a power of two, so the whole factor is a shift.
+                const int shift = c.cellBits * info.slice + c.dacBits * t + info.multiplierLog2;
+                if (info.sign > 0) {
+                    for (int j = 0; j < cols; ++j)
+                        out[j] += static_cast<Acc>(q[j]) << shift;
+                } else {
+                    for (int j = 0; j < cols; ++j)
+                        out[j] -= static_cast<Acc>(q[j]) << shift;
+                }
             }
         }
     }
-    stats.conversions += n * im.cycles * width;
-    stats.clipped += clipped;
-    for (int64_t b = 0; b < n; ++b)
-        for (int j = 0; j < cols; ++j)
-            writeResult(acc[static_cast<size_t>(b * cols + j)], correction[static_cast<size_t>(b)], y[b * cols + j]);
+    return clipped;
 }
 
 template <class Out>
@@ -729,7 +949,12 @@ void CrossbarTile::Impl::run(const int32_t* x, int64_t batch, Out* y, AdcStats* 
         const int64_t n = std::min(block, batch - b0);
         const int32_t* xb = x + b0 * im.rowsUsed;
         Out* yb = y + b0 * im.colsUsed;
-        if (im.lossless) {
+        if (im.isa != detail::Isa::None) {
+            if (im.lossless)
+                int8FastBlock(xb, n, yb);
+            else
+                int8SlicedBlock(xb, n, yb, local);
+        } else if (im.lossless) {
             if (im.codesF.size() > 0)
                 fastBlock(im.codesF, xb, n, yb);
             else

@@ -116,6 +116,14 @@ struct DeviceModel {
     [[nodiscard]] Expected<void> validate() const;
 };
 
+/// How a tile computes its reads. Every choice gives bit-identical results; the non-default
+/// ones exist to test the kernels against each other and to compare their speed.
+enum class ReadKernel {
+    Auto,     ///< the fastest available: AVX-512 VNNI, else AVX2 integer kernels, else Eigen
+    Avx2,     ///< integer kernels of at most AVX2 (Eigen where the CPU lacks AVX2)
+    Portable, ///< Eigen float/double GEMMs only
+};
+
 /// One crossbar programmed with a block of weight codes. Immutable after creation; copies share
 /// the programmed state, and every member function is const and thread-safe.
 ///
@@ -123,26 +131,33 @@ struct DeviceModel {
 /// (an ideal tile with no ADC, or an integer Δ, or Scale mode). The double overloads always
 /// work: the recombination is accumulated exactly as integers A (in units of outputStep())
 /// and B (the offset correction), and y = outputStep()·A − B is formed with one fused
-/// multiply-add, so y is the exact result whenever that is representable in a double (always
-/// for an integer Δ and |y| < 2^53, and for the default Δ = fullScale/2^adcBits in every
-/// configuration validate() accepts), and its correct rounding otherwise.
+/// multiply-add, so y is the exact result whenever that is representable in a double: always
+/// for an integer Δ (validate() keeps |y| < 2^53), and for a Δ with f fractional binary digits
+/// whenever |y| < 2^(53−f) (the shipped profiles' default steps: 420, and 1.5 for isaac-like);
+/// otherwise y is the correctly rounded value.
 ///
-/// Speed. A tile whose ADC cannot lose information (isLossless()) computes x·W with one GEMM
-/// (float when every partial sum stays below 2^24, where floats hold integers exactly, else
-/// double). Otherwise each block of samples is read with one GEMM: the input bit-planes of all
-/// samples are stacked as rows (cycles × samples) and the arrays of all slices and polarities
-/// side by side as columns, then every element goes through the ADC (a table of codes per
-/// read value in Clip mode, a rounding shift in Scale mode, a division for device tiles) and the
-/// shift-and-add in int64. All GEMMs are exact, so results do not depend on blocking, batch
-/// splits or threads. Callers that want threads split the batch (mvmParallel does so).
+/// Speed. A tile whose ADC cannot lose information (isLossless()) computes x·W with one GEMM.
+/// Otherwise each block of samples is read with one GEMM: the input bit-planes of all samples
+/// are stacked as rows (cycles × samples) and the arrays of all slices and polarities side by
+/// side as columns. The GEMM is an exact 8-bit integer kernel (AVX-512 VNNI or AVX2, chosen at
+/// run time) when the operands fit 8 bits and the sums 32 bits (for AVX2 also 16-bit lanes per
+/// bounded segment), else an Eigen float GEMM when every partial sum stays below 2^24 (where
+/// floats hold integers exactly), else a double GEMM. Then every element goes through the ADC
+/// (Clip mode: a multiply-and-shift checked at creation against a table of every possible read,
+/// or that table; Scale mode: a rounding shift; device tiles: a division) and the shift-and-add
+/// in int32 or int64, whichever the configuration's bound allows. All GEMMs are exact, so
+/// results do not depend on the kernel, blocking, batch splits or threads. Callers that want
+/// threads split the batch (mvmParallel does so; it starts threads per call, so it pays off
+/// for large batches, and small tiles are better parallelised across tiles or layers).
 class CrossbarTile {
 public:
     /// Programs a tile with \p weights, a row-major [rowsUsed × colsUsed] block of signed
     /// integer codes (rowsUsed <= config.rows, colsUsed <= config.cols; unused rows and columns
     /// are left unprogrammed). \returns InvalidArgument for an invalid config, a size mismatch
     /// or a code outside the config's weight range (naming the first offending element).
-    [[nodiscard]] static Expected<CrossbarTile> create(
-        const CrossbarConfig& config, std::span<const int32_t> weights, int rowsUsed, int colsUsed);
+    [[nodiscard]] static Expected<CrossbarTile> create(const CrossbarConfig& config, std::span<const int32_t> weights,
+                                                       int rowsUsed, int colsUsed,
+                                                       ReadKernel kernel = ReadKernel::Auto);
 
     /// \returns a copy of this tile programmed through \p model: every cell of every array
     /// (slices, polarities; in that order, then rows, then columns) draws a uniform number and
@@ -172,6 +187,8 @@ public:
     /// True when the int64_t overloads of mvm are exact (ideal tile with an integer outputStep()).
     bool hasIntegerOutput() const;
     bool hasDeviceModel() const;
+    /// The GEMM behind the reads: "avx512-vnni", "avx2", "eigen-float" or "eigen-double".
+    const char* readKernelName() const;
 
     /// \returns InvalidArgument unless every one of \p batch × rowsUsed() codes in \p x lies in
     /// [0, 2^inputBits − 1]. mvm requires this and only asserts it.
