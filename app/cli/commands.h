@@ -37,6 +37,13 @@ struct CompileCommandOptions {
     std::string stopAfter;
     bool verifyEach = false;
     bool printIr = false;
+    std::vector<std::string> profileOverrides;  ///< --set section.key=value
+    std::vector<std::string> strategyOverrides; ///< --strategy-set section.key=value
+    std::string evalData;      ///< --eval: measure accuracy stage by stage on this labelled set
+    int64_t evalImages = 0;    ///< test images for --eval (0: all)
+    int monteCarloRuns = 0;    ///< --mc: device-variation runs
+    bool tune = false;         ///< --tune: layer-wise fine-tuning before quantisation
+    int threads = 0;
 };
 
 /// `nnbridge compile`: transform a network for a profile; per-layer resources and totals.

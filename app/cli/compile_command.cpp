@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "data_sets.h"
+#include "nnb/assess.h"
 #include "nnb/compile.h"
 #include "nnb/eval/equivalence.h"
 #include "nnb/hw/profile_io.h"
@@ -21,14 +22,14 @@
 namespace nnb::cli {
 namespace {
 
-Expected<hw::Profile> resolveProfile(const std::string& spec)
+Expected<hw::Profile> resolveProfile(const std::string& spec, const std::vector<std::string>& overrides)
 {
     std::error_code ec;
     if (std::filesystem::is_regular_file(spec, ec))
-        return hw::loadProfile(spec);
+        return hw::loadProfile(spec, overrides);
     const auto shipped = app::profileDir() / (spec + ".yaml");
     if (std::filesystem::is_regular_file(shipped, ec))
-        return hw::loadProfile(shipped);
+        return hw::loadProfile(shipped, overrides);
     std::string known;
     for (const auto& entry : std::filesystem::directory_iterator(app::profileDir(), ec))
         if (entry.path().extension() == ".yaml")
@@ -68,15 +69,71 @@ void printReport(const CompileResult& result, const std::optional<eval::Equivale
     fmt::print("passes (ms):{}\ncompile time {:.1f} ms\n", timings, result.totalMilliseconds);
 }
 
+void printAssessment(const Assessment& a)
+{
+    const StageReport* reference = a.stage("float");
+    fmt::print("\naccuracy by stage ({} test images)\n", reference ? reference->total : 0);
+    ReportTable stages({"stage", "top-1 %", "drop", "agree %", "what"});
+    stages.setLeftAligned(0);
+    stages.setLeftAligned(4);
+    for (const StageReport& s : a.stages)
+        stages.addRow({s.stage, fmt::format("{:.2f}", s.accuracyPercent),
+                       reference ? fmt::format("{:+.2f}", s.accuracyPercent - reference->accuracyPercent) : "",
+                       s.total ? fmt::format("{:.2f}", 100.0 * static_cast<double>(s.agreeing) / static_cast<double>(s.total)) : "",
+                       s.description});
+    fmt::print("{}", stages.render());
+    if (a.monteCarlo) {
+        const MonteCarloReport& mc = *a.monteCarlo;
+        fmt::print("monte carlo ({} runs, sigma {}, stuck-at-0 {}, stuck-at-max {}): top-1 {:.2f} % +- {:.2f} (min {:.2f}, max {:.2f})\n",
+                   mc.accuracyPercent.size(), mc.sigma, mc.stuckAtZero, mc.stuckAtMax, mc.mean, mc.stddev, mc.min, mc.max);
+    }
+
+    // Per-layer relative L2 error by stage, then cosine and max |error| of the last stage.
+    std::vector<const StageReport*> withLayers;
+    for (const StageReport& s : a.stages)
+        if (!s.layers.empty())
+            withLayers.push_back(&s);
+    if (!withLayers.empty()) {
+        std::vector<std::string> header{"layer"};
+        for (const StageReport* s : withLayers)
+            header.push_back("relL2 " + s->stage);
+        header.push_back("cosine");
+        header.push_back("max abs");
+        ReportTable layers(header);
+        layers.setLeftAligned(0);
+        const StageReport& last = *withLayers.back();
+        for (size_t i = 0; i < last.layers.size(); ++i) {
+            std::vector<std::string> row{last.layers[i].layer};
+            for (const StageReport* s : withLayers) {
+                const auto it = std::find_if(s->layers.begin(), s->layers.end(),
+                                             [&](const eval::LayerError& e) { return e.layer == last.layers[i].layer; });
+                row.push_back(it == s->layers.end() ? "" : fmt::format("{:.2e}", it->relativeL2));
+            }
+            row.push_back(fmt::format("{:.4f}", last.layers[i].cosine));
+            row.push_back(fmt::format("{:.3g}", last.layers[i].maxAbs));
+            layers.addRow(std::move(row));
+        }
+        fmt::print("\nper-layer error against the float network (first {} test images; cosine and max abs: {})\n{}",
+                   withLayers.front()->layers.empty() ? 0 : 256, last.stage, layers.render());
+    }
+    if (a.adc.conversions > 0)
+        fmt::print("ADC ({}): {} conversions, {:.3f} % clipped; {} crossbar tiles\n", a.adcMode, a.adc.conversions,
+                   100.0 * a.adc.clippedFraction(), a.tiles);
+    for (const auto& d : a.diagnostics)
+        fmt::print("{}: {}: {}\n", toString(d.severity), d.where, d.message);
+    fmt::print("assessment time {:.1f} s\n", a.seconds);
+}
+
 } // namespace
 
 Expected<void> runCompile(const CompileCommandOptions& options)
 {
     NNB_TRY(const auto model, onnx::importModel(options.model));
-    NNB_TRY(const auto profile, resolveProfile(options.profile));
+    NNB_TRY(const auto profile, resolveProfile(options.profile, options.profileOverrides));
     strategy::Strategy strategy;
-    if (!options.strategy.empty()) {
-        NNB_TRY(strategy, strategy::loadStrategy(options.strategy));
+    if (!options.strategy.empty() || !options.strategyOverrides.empty()) {
+        const auto file = options.strategy.empty() ? app::resourceDir() / "strategies" / "default.yaml" : options.strategy;
+        NNB_TRY(strategy, strategy::loadStrategy(file, options.strategyOverrides));
     }
     if (options.calibrationImages >= 0)
         strategy.calibrationImages = options.calibrationImages;
@@ -96,12 +153,17 @@ Expected<void> runCompile(const CompileCommandOptions& options)
     };
 
     std::optional<data::Dataset> data;
-    const bool needData = strategy.calibrationImages > 0 || options.equivalenceImages > 0;
-    if (needData) {
+    if (options.equivalenceImages > 0) {
         NNB_TRY(auto loaded, loadDataSet(options.data));
         data = std::move(loaded);
-        if (strategy.calibrationImages > 0)
-            compileOptions.calibrationInputs = {data->batch(0, std::min<int64_t>(data->count, strategy.calibrationImages))};
+    }
+    std::optional<data::Dataset> calibrationSet;
+    std::string calibrationNote;
+    if (strategy.calibrationImages > 0) {
+        NNB_TRY(auto loaded, loadCalibrationSet(options.data, calibrationNote));
+        calibrationSet = std::move(loaded);
+        compileOptions.calibrationInputs = {
+            calibrationSet->batch(0, std::min<int64_t>(calibrationSet->count, strategy.calibrationImages))};
     }
 
     fmt::print("compile {} for {} ({}), strategy {}\n\n", model.source, profile.id, profile.name, strategy.name);
@@ -116,9 +178,27 @@ Expected<void> runCompile(const CompileCommandOptions& options)
     if (options.printIr)
         fmt::print("{}\n", ir::printGraph(*result.compiled));
     printReport(result, eq);
+    std::optional<Assessment> assessment;
+    if (!options.evalData.empty()) {
+        if (!calibrationSet || compileOptions.calibrationInputs.empty())
+            return makeError(Errc::InvalidArgument, "--eval needs calibration images: set --calib to at least 1");
+        NNB_TRY(const auto test, loadDataSet(options.evalData));
+        AssessOptions aopts;
+        aopts.testImages = options.evalImages;
+        aopts.monteCarloRuns = options.monteCarloRuns;
+        aopts.threads = options.threads;
+        aopts.seed = strategy.seed;
+        fmt::print("\nassessing on {} ({} images), calibrated on {} images of {}\n", test.source,
+                   options.evalImages > 0 ? std::min(options.evalImages, test.count) : test.count,
+                   compileOptions.calibrationInputs.front().shape[0], calibrationNote);
+        NNB_TRY(assessment, assess(result, test, compileOptions.calibrationInputs.front(), aopts));
+        printAssessment(*assessment);
+    }
     if (!options.reportPath.empty()) {
-        NNB_RETURN_IF_ERROR(app::writeJsonAtomically(options.reportPath,
-                                                     app::compileReportToJson(result, model.source, eq)));
+        auto json = app::compileReportToJson(result, model.source, eq);
+        if (assessment)
+            json["assessment"] = app::assessmentToJson(*assessment);
+        NNB_RETURN_IF_ERROR(app::writeJsonAtomically(options.reportPath, json));
         fmt::print("report {}\n", options.reportPath.string());
     }
     return {};

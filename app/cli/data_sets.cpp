@@ -19,4 +19,14 @@ Expected<data::Dataset> loadDataSet(const std::string& spec)
                                                 "1,000 images) or a directory holding t10k-*-ubyte[.gz] IDX files");
 }
 
+Expected<data::Dataset> loadCalibrationSet(const std::string& fallbackSpec, std::string& note)
+{
+    if (auto train = data::loadFashionMnistTrain(data::kDebianFashionMnistDir)) {
+        note = "Fashion-MNIST training split";
+        return train;
+    }
+    note = "'" + fallbackSpec + "' (the training split is not installed)";
+    return loadDataSet(fallbackSpec);
+}
+
 } // namespace nnb::cli

@@ -12,4 +12,9 @@ namespace nnb::cli {
 /// 1,000 images) or a directory holding t10k-*-ubyte[.gz] files.
 [[nodiscard]] Expected<data::Dataset> loadDataSet(const std::string& spec);
 
+/// Calibration and tuning images: the Fashion-MNIST training split when Debian's package is
+/// installed (so accuracy is never measured on the images that set the quantisers), else
+/// \p fallbackSpec as for loadDataSet. \p note says which was used.
+[[nodiscard]] Expected<data::Dataset> loadCalibrationSet(const std::string& fallbackSpec, std::string& note);
+
 } // namespace nnb::cli

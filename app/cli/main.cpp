@@ -60,6 +60,19 @@ int main(int argc, char** argv)
     compileCmd->add_option("--stop-after", compileOptions.stopAfter, "Stop the pipeline after this pass");
     compileCmd->add_flag("--verify-each", compileOptions.verifyEach, "Run the IR verifier after every pass");
     compileCmd->add_flag("--ir", compileOptions.printIr, "Print the compiled IR");
+    compileCmd->add_option("--set", compileOptions.profileOverrides,
+                           "Override a profile key, e.g. --set signals.input_bits=8 (repeatable)");
+    compileCmd->add_option("--strategy-set", compileOptions.strategyOverrides,
+                           "Override a strategy key, e.g. --strategy-set quantization.weight_bits=4 (repeatable)");
+    compileCmd->add_option("--eval", compileOptions.evalData,
+                           "Measure accuracy stage by stage (float, reform, quantised, bit-accurate) on fashion-mnist, "
+                           "sample or a directory; calibration uses the training split");
+    compileCmd->add_option("--images", compileOptions.evalImages, "Test images for --eval (0: all)")
+        ->check(CLI::NonNegativeNumber);
+    compileCmd->add_option("--mc", compileOptions.monteCarloRuns,
+                           "Monte Carlo runs of the bit-accurate simulation with the profile's device variation")
+        ->check(CLI::NonNegativeNumber);
+    compileCmd->add_option("--threads", compileOptions.threads, "Worker threads (0: all cores)")->check(CLI::NonNegativeNumber);
 
     auto* passesCmd = app.add_subcommand("passes", "List the compiler passes and the default pipeline");
     auto* profilesCmd = app.add_subcommand("profiles", "List the shipped hardware profiles");

@@ -72,6 +72,47 @@ nlohmann::json compileReportToJson(const CompileResult& result, const std::strin
     return report;
 }
 
+nlohmann::json assessmentToJson(const Assessment& a)
+{
+    using nlohmann::json;
+    const StageReport* reference = a.stage("float");
+    json stages = json::array();
+    for (const StageReport& s : a.stages) {
+        json layers = json::array();
+        for (const eval::LayerError& l : s.layers)
+            layers.push_back({{"layer", l.layer}, {"value", l.value}, {"relative_l2", l.relativeL2}, {"cosine", l.cosine},
+                              {"max_abs", l.maxAbs}});
+        stages.push_back({{"stage", s.stage},
+                          {"description", s.description},
+                          {"accuracy_percent", s.accuracyPercent},
+                          {"accuracy_drop_points", reference ? reference->accuracyPercent - s.accuracyPercent : 0.0},
+                          {"correct", s.correct},
+                          {"images", s.total},
+                          {"agreement_with_float", s.total ? static_cast<double>(s.agreeing) / static_cast<double>(s.total) : 0.0},
+                          {"inference_seconds", s.seconds},
+                          {"layers", layers}});
+    }
+    json coreOps = json::array();
+    for (const CoreOpQuantSummary& c : a.coreOps)
+        coreOps.push_back({{"core_op", c.name}, {"layer", c.layer}, {"input_bits", c.inputBits}, {"input_scale", c.inputScale},
+                           {"input_zero_point", c.inputZeroPoint}, {"output_bits", c.outputBits}, {"adc_step", c.adcStep},
+                           {"weight_mse", c.weightMse}});
+    json out{{"stages", stages},
+             {"core_ops", coreOps},
+             {"adc", {{"mode", a.adcMode}, {"conversions", a.adc.conversions}, {"clipped", a.adc.clipped},
+                      {"clipped_fraction", a.adc.clippedFraction()}}},
+             {"tiles", a.tiles},
+             {"seconds", a.seconds}};
+    if (a.monteCarlo) {
+        const MonteCarloReport& mc = *a.monteCarlo;
+        out["monte_carlo"] = {{"runs", mc.accuracyPercent.size()}, {"accuracy_percent", mc.accuracyPercent},
+                              {"mean", mc.mean}, {"stddev", mc.stddev}, {"min", mc.min}, {"max", mc.max},
+                              {"device", {{"conductance_variation_sigma", mc.sigma}, {"stuck_at_zero_rate", mc.stuckAtZero},
+                                          {"stuck_at_max_rate", mc.stuckAtMax}}}};
+    }
+    return out;
+}
+
 Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json)
 {
     const auto tmp = path.string() + ".tmp" + std::to_string(::getpid());

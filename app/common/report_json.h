@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nnb/assess.h"
 #include "nnb/compile.h"
 #include "nnb/eval/equivalence.h"
 #include "nnb/support/expected.h"
@@ -18,6 +19,10 @@ inline constexpr int kCompileReportVersion = 1;
 /// \returns the compile report as JSON (format version kCompileReportVersion).
 nlohmann::json compileReportToJson(const CompileResult& result, const std::string& modelPath,
                                    const std::optional<eval::Equivalence>& equivalence);
+
+/// \returns the accuracy assessment (stages, per-layer error, Monte Carlo, quantisers) as the
+/// report's "assessment" member.
+nlohmann::json assessmentToJson(const Assessment& assessment);
 
 /// Writes \p json to \p path atomically (a temporary sibling renamed over the target), so an
 /// interrupted write never leaves a truncated report.

@@ -114,16 +114,24 @@ Expected<Dataset> loadIdx(const std::filesystem::path& images, const std::filesy
     return set;
 }
 
-Expected<Dataset> loadFashionMnistTest(const std::filesystem::path& directory)
+namespace {
+
+Expected<Dataset> loadSplit(const std::filesystem::path& directory, const std::string& prefix)
 {
     auto pick = [&](const std::string& stem) {
         const auto gz = directory / (stem + ".gz");
         return std::filesystem::exists(gz) ? gz : directory / stem;
     };
-    auto set = loadIdx(pick("t10k-images-idx3-ubyte"), pick("t10k-labels-idx1-ubyte"));
+    auto set = loadIdx(pick(prefix + "-images-idx3-ubyte"), pick(prefix + "-labels-idx1-ubyte"));
     if (!set)
         set.error().message += " (Fashion-MNIST is installed by Debian's dataset-fashion-mnist package)";
     return set;
 }
+
+} // namespace
+
+Expected<Dataset> loadFashionMnistTest(const std::filesystem::path& directory) { return loadSplit(directory, "t10k"); }
+
+Expected<Dataset> loadFashionMnistTrain(const std::filesystem::path& directory) { return loadSplit(directory, "train"); }
 
 } // namespace nnb::data

@@ -127,6 +127,8 @@ bool keepsSamplesIndependent(
         // The default perm reverses the dimensions, which keeps dimension 0 only at rank 1.
         return onlyFirstBatched() && (perm.empty() ? rankOf(0) == 1 : perm[0] == 0);
     }
+    case OpKind::Quantize: // internal: elementwise
+        return onlyFirstBatched();
     case OpKind::Slice: // internal routing along a feature axis (default 1)
     case OpKind::Select:
         return onlyFirstBatched() && wrapAxis(attrs.getInt("axis", 1), rankOf(0)) >= 1;

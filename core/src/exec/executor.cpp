@@ -153,6 +153,8 @@ struct RunPlan {
     std::vector<bool> isOutput;
     /// Keep every value (runAll) rather than only the outputs (run).
     bool keepAll = false;
+    /// Replacement kernels by NodeId (ExecutorOptions::kernels).
+    const std::vector<NodeKernel>* kernels = nullptr;
 };
 
 RunPlan makePlan(const ir::Graph& graph, std::vector<ir::NodeId> order, bool keepAll)
@@ -243,7 +245,11 @@ Expected<std::vector<ir::Tensor>> runNodes(const RunPlan& plan,
 
         Expected<void> ran;
         try {
-            ran = detail::runKernel(detail::KernelCall{node, args, results, &stop});
+            const auto id = static_cast<size_t>(plan.order[pos]);
+            if (plan.kernels != nullptr && id < plan.kernels->size() && (*plan.kernels)[id])
+                ran = (*plan.kernels)[id](node, args, results);
+            else
+                ran = detail::runKernel(detail::KernelCall{node, args, results, &stop});
         } catch (const std::bad_alloc&) {
             ran = makeError(Errc::InvalidArgument, "out of memory");
         } catch (const std::exception& e) {
@@ -332,7 +338,7 @@ ir::Tensor joinSamples(const std::vector<std::vector<ir::Tensor>>& chunks, size_
 /// Runs the graph on \p inputs, splitting the batch across threads when \p split is true and
 /// the batch is large enough. \returns values indexed by ValueId, as runNodes does.
 Expected<std::vector<ir::Tensor>> execute(const ir::Graph& graph, bool split, int threads,
-    const std::vector<ir::Tensor>& inputs, const RunContext& ctx, bool keepAll)
+    const std::vector<NodeKernel>& kernels, const std::vector<ir::Tensor>& inputs, const RunContext& ctx, bool keepAll)
 {
     if (!idsInRange(graph))
         return makeError(Errc::InvalidModel, "the graph refers to values that do not exist");
@@ -359,7 +365,8 @@ Expected<std::vector<ir::Tensor>> execute(const ir::Graph& graph, bool split, in
             ranges = detail::splitBatch(batch, threads);
     }
 
-    const RunPlan plan = makePlan(graph, std::move(*order), keepAll);
+    RunPlan plan = makePlan(graph, std::move(*order), keepAll);
+    plan.kernels = &kernels;
     std::atomic<bool> abort{false};
     ctx.report(0, "executing " + std::to_string(plan.order.size()) + " nodes");
 
@@ -443,12 +450,12 @@ Expected<std::vector<ir::Tensor>> execute(const ir::Graph& graph, bool split, in
 /// execute() behind the core boundary: no exception escapes (allocations of huge batches may
 /// throw std::bad_alloc outside the kernels' own guards).
 Expected<std::vector<ir::Tensor>> executeGuarded(const ir::Graph* graph, bool split, int threads,
-    const std::vector<ir::Tensor>& inputs, const RunContext& ctx, bool keepAll)
+    const std::vector<NodeKernel>& kernels, const std::vector<ir::Tensor>& inputs, const RunContext& ctx, bool keepAll)
 {
     if (graph == nullptr)
         return makeError(Errc::InvalidArgument, "the executor has no graph");
     try {
-        return execute(*graph, split, threads, inputs, ctx, keepAll);
+        return execute(*graph, split, threads, kernels, inputs, ctx, keepAll);
     } catch (const std::bad_alloc&) {
         return makeError(Errc::InvalidArgument, "out of memory");
     } catch (const std::exception& e) {
@@ -460,7 +467,7 @@ Expected<std::vector<ir::Tensor>> executeGuarded(const ir::Graph* graph, bool sp
 
 Executor::Executor(std::shared_ptr<const ir::Graph> graph, ExecutorOptions options)
     : m_graph(std::move(graph))
-    , m_options(options)
+    , m_options(std::move(options))
 {
     m_splitBatch = m_graph != nullptr && resolveThreads(m_options.threads) > 1
         && idsInRange(*m_graph) && detail::canSplitBatch(*m_graph);
@@ -470,7 +477,7 @@ Expected<std::vector<ir::Tensor>> Executor::run(
     const std::vector<ir::Tensor>& inputs, const RunContext& ctx) const
 {
     NNB_TRY(std::vector<ir::Tensor> values,
-        executeGuarded(m_graph.get(), m_splitBatch, resolveThreads(m_options.threads), inputs, ctx,
+        executeGuarded(m_graph.get(), m_splitBatch, resolveThreads(m_options.threads), m_options.kernels, inputs, ctx,
             /*keepAll=*/false));
     std::vector<ir::Tensor> outputs;
     outputs.reserve(m_graph->outputs().size());
@@ -489,7 +496,7 @@ Expected<std::vector<ir::Tensor>> Executor::run(
 Expected<std::vector<ir::Tensor>> Executor::runAll(
     const std::vector<ir::Tensor>& inputs, const RunContext& ctx) const
 {
-    return executeGuarded(m_graph.get(), m_splitBatch, resolveThreads(m_options.threads), inputs,
+    return executeGuarded(m_graph.get(), m_splitBatch, resolveThreads(m_options.threads), m_options.kernels, inputs,
         ctx, /*keepAll=*/true);
 }
 

@@ -41,6 +41,7 @@ Expected<void> runKernel(const KernelCall& call)
     case OpKind::Slice: return runSlice(call);
     case OpKind::Select: return runSelect(call);
     case OpKind::Accumulate: return runAccumulate(call);
+    case OpKind::Quantize: return runQuantize(call);
     }
     return makeError(Errc::Internal, "the executor has no kernel for this op");
 }

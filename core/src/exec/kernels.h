@@ -84,6 +84,8 @@ struct KernelCall {
 // kernels_elementwise.cpp.
 [[nodiscard]] Expected<void> runCoreOp(const KernelCall& call);
 [[nodiscard]] Expected<void> runAccumulate(const KernelCall& call);
+/// Internal Quantize (fake quantisation of a signal), in kernels_elementwise.cpp.
+[[nodiscard]] Expected<void> runQuantize(const KernelCall& call);
 
 // ---- helpers shared by the kernels (kernels.cpp)
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "exec/kernels.h"
+#include "nnb/quant/quantize_node.h"
 
 namespace nnb::exec::detail {
 namespace {
@@ -332,6 +333,23 @@ Expected<void> runAccumulate(const KernelCall& call)
             y[i] += x[i];
     }
     return applyNeuronFunction(call.node.attrs.getString("activation", "none"), call.outputs[0].f);
+}
+
+} // namespace nnb::exec::detail
+
+namespace nnb::exec::detail {
+
+// Internal Quantize: the quantise-dequantise round trip of a signal at a crossbar boundary, with
+// exactly quant::SignalQuant's arithmetic (the tuner and the simulator use the same object).
+Expected<void> runQuantize(const KernelCall& call)
+{
+    NNB_TRY(const ir::Tensor* x, floatInput(call, 0, "x"));
+    NNB_RETURN_IF_ERROR(expectOutputShape(call, 0, x->shape));
+    NNB_TRY(const quant::SignalQuant q, quant::signalQuantOf(call.node));
+    float* y = allocateFloat(call.outputs[0]);
+    std::copy(x->f.begin(), x->f.end(), y);
+    quant::fakeQuantize(y, x->f.size(), q);
+    return {};
 }
 
 } // namespace nnb::exec::detail

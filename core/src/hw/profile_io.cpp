@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "nnb/support/yaml_overrides.h"
+
 #include "support/yaml_section.h"
 
 namespace nnb::hw {
@@ -166,7 +168,9 @@ Expected<Profile> parseProfile(std::string_view yaml, std::string_view sourceNam
     });
 }
 
-Expected<Profile> loadProfile(const std::filesystem::path& path)
+namespace {
+
+Expected<std::string> readText(const std::filesystem::path& path)
 {
     std::ifstream in(path, std::ios::binary);
     std::error_code ec;
@@ -174,7 +178,27 @@ Expected<Profile> loadProfile(const std::filesystem::path& path)
         return makeError(Errc::Io, "cannot read profile '" + path.string() + "': no such file");
     std::ostringstream text;
     text << in.rdbuf();
-    return parseProfile(text.str(), path.filename().string());
+    return text.str();
+}
+
+} // namespace
+
+Expected<Profile> loadProfile(const std::filesystem::path& path)
+{
+    NNB_TRY(const std::string text, readText(path));
+    return parseProfile(text, path.filename().string());
+}
+
+Expected<Profile> loadProfile(const std::filesystem::path& path, const std::vector<std::string>& overrides)
+{
+    if (overrides.empty())
+        return loadProfile(path);
+    NNB_TRY(const std::string text, readText(path));
+    NNB_TRY(const std::string edited, addContext(applyYamlOverrides(text, overrides), path.filename().string()));
+    std::string applied = "with the overrides";
+    for (const std::string& o : overrides)
+        applied += " " + o;
+    return addContext(parseProfile(edited, path.filename().string()), applied);
 }
 
 Expected<void> validateProfile(const Profile& p)

@@ -405,6 +405,7 @@ Expected<Shape> inferPrimary(const Node& node, const std::vector<Shape>& in, con
     case OpKind::Slice: return inferSlice(node, in[0]);
     case OpKind::Select: return inferSelect(node, in[0]);
     case OpKind::Accumulate: return inferAccumulate(in);
+    case OpKind::Quantize: return in[0];
     }
     return makeError(Errc::Internal, "no shape rule for " + opStr(node));
 }

@@ -372,9 +372,18 @@ CrossbarTile::CrossbarTile(std::shared_ptr<const Impl> impl)
 }
 
 Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::span<const int32_t> weights,
-                                            int rowsUsed, int colsUsed, ReadKernel kernel)
+                                            int rowsUsed, int colsUsed, ReadKernel kernel,
+                                            std::span<const int64_t> readRanges)
 {
     NNB_RETURN_IF_ERROR(config.validate());
+    if (!readRanges.empty()) {
+        if (config.adcMode != CrossbarConfig::AdcMode::Scale || config.adcBits == 0)
+            return makeError(Errc::InvalidArgument, "readRanges: only a Scale-mode ADC takes calibrated read ranges");
+        if (readRanges.size() != static_cast<size_t>(config.weightSlices() * config.polarities()))
+            return makeError(Errc::InvalidArgument, "readRanges: need one per array (" +
+                                                        std::to_string(config.weightSlices() * config.polarities()) + "), got "
+                                                        + std::to_string(readRanges.size()));
+    }
     NNB_RETURN_IF_ERROR(checkRange("rowsUsed", rowsUsed, 1, config.rows, "rows"));
     NNB_RETURN_IF_ERROR(checkRange("colsUsed", colsUsed, 1, config.cols, "cols"));
     const size_t expected = static_cast<size_t>(rowsUsed) * static_cast<size_t>(colsUsed);
@@ -441,7 +450,10 @@ Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::s
         }
         info.maxRead = dacMax * maxColumn;
         if (config.adcBits > 0 && config.adcMode == CrossbarConfig::AdcMode::Scale) {
-            info.multiplier = calibratedStep(info.maxRead, im.qmax);
+            // A calibrated range below the weights' bound trades rare clipping for finer steps.
+            const int64_t range = readRanges.empty() ? info.maxRead
+                                                     : std::clamp<int64_t>(readRanges[static_cast<size_t>(a)], 0, info.maxRead);
+            info.multiplier = calibratedStep(range, im.qmax);
             info.step = static_cast<double>(info.multiplier);
             info.stepLog2 = std::countr_zero(static_cast<uint64_t>(info.multiplier));
             info.multiplierLog2 = info.stepLog2;

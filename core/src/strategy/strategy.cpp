@@ -33,3 +33,17 @@ const char* toString(SplitPolicy policy)
 }
 
 } // namespace nnb::strategy
+
+namespace nnb::strategy {
+
+const char* toString(AdcRangePolicy policy)
+{
+    switch (policy) {
+    case AdcRangePolicy::Calibrated: return "calibrated";
+    case AdcRangePolicy::Weights: return "weights";
+    case AdcRangePolicy::FullScale: return "full_scale";
+    }
+    return "?";
+}
+
+} // namespace nnb::strategy

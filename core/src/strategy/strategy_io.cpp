@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "nnb/support/yaml_overrides.h"
+
 #include "support/yaml_section.h"
 
 namespace nnb::strategy {
@@ -18,6 +20,29 @@ const std::map<std::string, SplitPolicy> kSplitPolicies{{"exact_partial_sums", S
                                                         {"merge_layer", SplitPolicy::MergeLayer},
                                                         {"block_diagonal", SplitPolicy::BlockDiagonal},
                                                         {"auto", SplitPolicy::Auto}};
+
+const std::map<std::string, quant::WeightScheme> kWeightSchemes{{"uniform", quant::WeightScheme::Uniform},
+                                                                {"kmeans", quant::WeightScheme::KMeans},
+                                                                {"power_of_two", quant::WeightScheme::PowerOfTwo},
+                                                                {"ternary", quant::WeightScheme::Ternary},
+                                                                {"binary", quant::WeightScheme::Binary}};
+const std::map<std::string, quant::Granularity> kGranularities{{"per_output_channel", quant::Granularity::PerOutputChannel},
+                                                               {"per_tensor", quant::Granularity::PerTensor}};
+const std::map<std::string, quant::RangeMethod> kRangeMethods{{"max", quant::RangeMethod::Max},
+                                                              {"percentile", quant::RangeMethod::Percentile},
+                                                              {"mse_optimal", quant::RangeMethod::MseOptimal}};
+const std::map<std::string, AdcRangePolicy> kAdcRanges{{"calibrated", AdcRangePolicy::Calibrated},
+                                                       {"weights", AdcRangePolicy::Weights},
+                                                       {"full_scale", AdcRangePolicy::FullScale}};
+
+template <typename Enum>
+std::string keyOf(const std::map<std::string, Enum>& table, Enum value)
+{
+    for (const auto& [key, v] : table)
+        if (v == value)
+            return key;
+    return "?";
+}
 
 Strategy readStrategy(const YAML::Node& root, const std::string& defaultName)
 {
@@ -53,6 +78,33 @@ Strategy readStrategy(const YAML::Node& root, const std::string& defaultName)
         s.calibrationImages = c.integerOr("images", 1, 1 << 20, s.calibrationImages);
         c.rejectUnknownKeys();
     }
+    if (top.has("quantization")) {
+        const Section q = top.child("quantization");
+        QuantizationStrategy& o = s.quantization;
+        if (q.has("weights"))
+            o.weights = q.choice("weights", kWeightSchemes);
+        o.weightBits = q.integerOr("weight_bits", 0, 16, o.weightBits);
+        if (q.has("granularity"))
+            o.granularity = q.choice("granularity", kGranularities);
+        o.levels = q.integerOr("levels", 2, 65536, o.levels);
+        if (q.has("signal_range"))
+            o.signalRange = q.choice("signal_range", kRangeMethods);
+        o.percentile = q.numberOr("percentile", 50.001, 100, o.percentile);
+        if (q.has("adc_range"))
+            o.adcRange = q.choice("adc_range", kAdcRanges);
+        o.adcPercentile = q.numberOr("adc_percentile", 50.001, 100, o.adcPercentile);
+        q.rejectUnknownKeys();
+    }
+    if (top.has("tuning")) {
+        const Section t = top.child("tuning");
+        TuningStrategy& o = s.tuning;
+        o.enabled = t.booleanOr("enabled", o.enabled);
+        o.epochs = t.integerOr("epochs", 0, 1000, o.epochs);
+        o.batchSize = t.integerOr("batch_size", 1, 65536, o.batchSize);
+        o.learningRate = t.numberOr("learning_rate", 1e-9, 10, o.learningRate);
+        o.images = t.integerOr("images", 1, 60000, o.images);
+        t.rejectUnknownKeys();
+    }
     s.seed = static_cast<uint64_t>(top.integerOr("seed", 0, 2147483647, static_cast<int>(s.seed)));
     top.rejectUnknownKeys();
     return s;
@@ -68,7 +120,9 @@ Expected<Strategy> parseStrategy(std::string_view yaml, std::string_view sourceN
                                                [&](const YAML::Node& root) -> Expected<Strategy> { return readStrategy(root, stem); });
 }
 
-Expected<Strategy> loadStrategy(const std::filesystem::path& path)
+namespace {
+
+Expected<std::string> readText(const std::filesystem::path& path)
 {
     std::ifstream in(path, std::ios::binary);
     std::error_code ec;
@@ -76,7 +130,27 @@ Expected<Strategy> loadStrategy(const std::filesystem::path& path)
         return makeError(Errc::Io, "cannot read strategy '" + path.string() + "': no such file");
     std::ostringstream text;
     text << in.rdbuf();
-    return parseStrategy(text.str(), path.filename().string());
+    return text.str();
+}
+
+} // namespace
+
+Expected<Strategy> loadStrategy(const std::filesystem::path& path)
+{
+    NNB_TRY(const std::string text, readText(path));
+    return parseStrategy(text, path.filename().string());
+}
+
+Expected<Strategy> loadStrategy(const std::filesystem::path& path, const std::vector<std::string>& overrides)
+{
+    if (overrides.empty())
+        return loadStrategy(path);
+    NNB_TRY(const std::string text, readText(path));
+    NNB_TRY(const std::string edited, addContext(applyYamlOverrides(text, overrides), path.filename().string()));
+    std::string applied = "with the overrides";
+    for (const std::string& o : overrides)
+        applied += " " + o;
+    return addContext(parseStrategy(edited, path.filename().string()), applied);
 }
 
 std::string strategyToYaml(const Strategy& s)
@@ -97,6 +171,25 @@ std::string strategyToYaml(const Strategy& s)
         << YAML::EndMap;
     out << YAML::Key << "calibration" << YAML::Value << YAML::BeginMap << YAML::Key << "images" << YAML::Value
         << s.calibrationImages << YAML::EndMap;
+    const QuantizationStrategy& q = s.quantization;
+    out << YAML::Key << "quantization" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "weights" << YAML::Value << keyOf(kWeightSchemes, q.weights);
+    out << YAML::Key << "weight_bits" << YAML::Value << q.weightBits;
+    out << YAML::Key << "granularity" << YAML::Value << keyOf(kGranularities, q.granularity);
+    out << YAML::Key << "levels" << YAML::Value << q.levels;
+    out << YAML::Key << "signal_range" << YAML::Value << keyOf(kRangeMethods, q.signalRange);
+    out << YAML::Key << "percentile" << YAML::Value << q.percentile;
+    out << YAML::Key << "adc_range" << YAML::Value << keyOf(kAdcRanges, q.adcRange);
+    out << YAML::Key << "adc_percentile" << YAML::Value << q.adcPercentile;
+    out << YAML::EndMap;
+    const TuningStrategy& t = s.tuning;
+    out << YAML::Key << "tuning" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "enabled" << YAML::Value << t.enabled;
+    out << YAML::Key << "epochs" << YAML::Value << t.epochs;
+    out << YAML::Key << "batch_size" << YAML::Value << t.batchSize;
+    out << YAML::Key << "learning_rate" << YAML::Value << t.learningRate;
+    out << YAML::Key << "images" << YAML::Value << t.images;
+    out << YAML::EndMap;
     out << YAML::Key << "seed" << YAML::Value << s.seed;
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";

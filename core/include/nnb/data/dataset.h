@@ -34,6 +34,10 @@ struct Dataset {
 /// dataset-fashion-mnist package (gzipped or plain IDX files).
 [[nodiscard]] Expected<Dataset> loadFashionMnistTest(const std::filesystem::path& directory);
 
+/// Reads the Fashion-MNIST training split (train-*): calibration and tuning data, kept apart
+/// from the test images accuracy is measured on.
+[[nodiscard]] Expected<Dataset> loadFashionMnistTrain(const std::filesystem::path& directory);
+
 /// Where Debian's dataset-fashion-mnist package installs the data.
 inline const std::filesystem::path kDebianFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -10,10 +11,21 @@
 
 namespace nnb::exec {
 
+/// A kernel that replaces the built-in one of one node. The bit-accurate simulator runs its
+/// crossbar core-ops this way while the executor keeps the scheduling, batch splitting, threads,
+/// cancellation and intermediate values. It gets the node, its inputs (nullptr for an absent
+/// optional input) and its outputs with their shapes set, and fills the outputs (float32 or
+/// int64). It may be called from several threads at once, on different batch chunks.
+using NodeKernel = std::function<Expected<void>(const ir::Node& node, const std::vector<const ir::Tensor*>& inputs,
+                                                std::vector<ir::Tensor>& outputs)>;
+
 /// Options of the float reference executor.
 struct ExecutorOptions {
     /// Worker threads; 0 means std::thread::hardware_concurrency().
     int threads = 0;
+    /// Replacement kernels indexed by NodeId; an empty function (or a node beyond the end)
+    /// keeps the built-in kernel.
+    std::vector<NodeKernel> kernels;
 };
 
 /// The float32 reference executor: runs an IR graph exactly as ONNX defines its ops. It is the

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "nnb/hw/profile.h"
 #include "nnb/support/expected.h"
@@ -15,6 +16,9 @@ namespace nnb::hw {
 /// say what is expected: "tianji.yaml: key crossbar.rows (line 9): must be a positive integer,
 /// got -3".
 [[nodiscard]] Expected<Profile> loadProfile(const std::filesystem::path& path);
+/// As loadProfile, with "section.key=value" overrides applied to the file before it is validated
+/// (see applyYamlOverrides); errors name the override.
+[[nodiscard]] Expected<Profile> loadProfile(const std::filesystem::path& path, const std::vector<std::string>& overrides);
 
 /// As loadProfile, from YAML text; \p sourceName is used in messages.
 [[nodiscard]] Expected<Profile> parseProfile(std::string_view yaml, std::string_view sourceName);

@@ -155,9 +155,14 @@ public:
     /// integer codes (rowsUsed <= config.rows, colsUsed <= config.cols; unused rows and columns
     /// are left unprogrammed). \returns InvalidArgument for an invalid config, a size mismatch
     /// or a code outside the config's weight range (naming the first offending element).
+    /// \p readRanges (Scale mode only; one per array, slice-major, positive before negative):
+    /// the largest read each array is calibrated for, e.g. observed on calibration data; the
+    /// step Δ_a is then the smallest power of two that maps it into the ADC range (never above
+    /// the weights' bound), and larger reads clip. Empty: the weights' bound, so nothing clips.
     [[nodiscard]] static Expected<CrossbarTile> create(const CrossbarConfig& config, std::span<const int32_t> weights,
                                                        int rowsUsed, int colsUsed,
-                                                       ReadKernel kernel = ReadKernel::Auto);
+                                                       ReadKernel kernel = ReadKernel::Auto,
+                                                       std::span<const int64_t> readRanges = {});
 
     /// \returns a copy of this tile programmed through \p model: every cell of every array
     /// (slices, polarities; in that order, then rows, then columns) draws a uniform number and

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "nnb/quant/calibrate.h"
+#include "nnb/quant/weight_quantizer.h"
 
 namespace nnb::strategy {
 
@@ -26,6 +30,34 @@ enum class SplitPolicy {
     Auto,             ///< ExactPartialSums when the profile accumulates digitally, else MergeLayer
 };
 
+/// How the ADC step of each crossbar is chosen.
+enum class AdcRangePolicy {
+    Calibrated, ///< per array, from the largest read the calibration images produce
+    Weights,    ///< per array, from the largest read the programmed weights allow
+    FullScale,  ///< one step from the crossbar's worst case (rows × max input digit × max cell level)
+};
+
+/// How weights and signals are quantised (the hardware's bits come from the profile).
+struct QuantizationStrategy {
+    quant::WeightScheme weights = quant::WeightScheme::Uniform; ///< value-set profiles always use ValueSet
+    int weightBits = 0; ///< 0: the profile's weight bits
+    quant::Granularity granularity = quant::Granularity::PerOutputChannel;
+    int levels = 16; ///< k-means codebook size
+    quant::RangeMethod signalRange = quant::RangeMethod::Percentile;
+    double percentile = 99.99;
+    AdcRangePolicy adcRange = AdcRangePolicy::Calibrated;
+    double adcPercentile = 99.9; ///< calibrated ADC: percentile of the reads each array's range covers (rare larger reads clip)
+};
+
+/// Layer-wise fine-tuning (ASPLOS'18 §fine-tuning), run when enabled or asked for (--tune).
+struct TuningStrategy {
+    bool enabled = false;
+    int epochs = 4;        ///< per phase and layer
+    int batchSize = 64;
+    double learningRate = 1e-3;
+    int images = 2048;     ///< training images used
+};
+
 /// The user's choices of how to transform a network for a profile. Kept apart from the
 /// hardware profile (what the chip can do) as Timeloop keeps mapper options apart from the
 /// architecture. Read from YAML by loadStrategy (strategy_io.h); every field has a default.
@@ -40,12 +72,15 @@ struct Strategy {
     PoolingPolicy pooling = PoolingPolicy::CoreOps;
     SplitPolicy split = SplitPolicy::Auto;
 
-    int calibrationImages = 256; ///< images used to calibrate ranges (approximators, later quantisation)
+    int calibrationImages = 256; ///< images used to calibrate ranges (approximators, quantisation)
+    QuantizationStrategy quantization;
+    TuningStrategy tuning;
     uint64_t seed = 1;
 };
 
 const char* toString(FunctionPolicy policy);
 const char* toString(PoolingPolicy policy);
 const char* toString(SplitPolicy policy);
+const char* toString(AdcRangePolicy policy);
 
 } // namespace nnb::strategy

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Network-level quantisation and the bit-accurate simulator: a hand-computed one-layer network
+// (zero point, per-channel weight scales, bias, requantisation), agreement of the integer
+// simulation with the fake-quantised float graph when the ADC is lossless, the shipped networks
+// on a subset of the test images (accuracy drop bounds), Monte Carlo determinism, the Quantize
+// node's validation and profile/strategy overrides.
+#include <QtTest>
+
+#include <cmath>
+#include <filesystem>
+
+#include "graph_builders.h"
+#include "nnb/assess.h"
+#include "nnb/compile.h"
+#include "nnb/data/dataset.h"
+#include "nnb/eval/classification.h"
+#include "nnb/hw/profile_io.h"
+#include "nnb/onnx/import.h"
+#include "nnb/quant/quantize_node.h"
+#include "nnb/sim/network.h"
+#include "nnb/strategy/strategy_io.h"
+#include "nnb/support/yaml_overrides.h"
+#include "test_paths.h"
+
+using namespace nnb;
+
+namespace {
+
+hw::Profile profile(const std::string& id, const std::vector<std::string>& overrides = {})
+{
+    auto p = hw::loadProfile(test::profileDir() / (id + ".yaml"), overrides);
+    if (!p)
+        qFatal("%s", p.error().message.c_str());
+    return *p;
+}
+
+/// A compiled one-layer network: input [N, 2] → CoreOp dense W [2, 2] + bias, ReLU.
+ir::Graph oneLayer(const std::vector<float>& w, const std::vector<float>& b)
+{
+    ir::Graph g;
+    const ir::ValueId x = g.addInput("input", {ir::kDynamicDim, 2});
+    const ir::ValueId wv = g.addConstant("W", ir::Tensor::fromData({2, 2}, w));
+    const ir::ValueId bv = g.addConstant("b", ir::Tensor::fromData({2}, b));
+    const ir::ValueId y = g.addValue("y", {ir::kDynamicDim, 2});
+    ir::Attributes a;
+    a.set("kind", std::string("dense"));
+    a.set("activation", std::string("relu"));
+    a.set("layer", std::string("fc"));
+    a.set("role", std::string("layer"));
+    g.addNode("fc", ir::OpKind::CoreOp, {x, wv, bv}, {y}, a);
+    g.addOutput(y);
+    if (!ir::inferShapes(g))
+        qFatal("shape inference failed");
+    return g;
+}
+
+struct Loaded {
+    CompileResult compiled;
+    data::Dataset test;
+    ir::Tensor calibration;
+};
+
+Loaded compileShipped(const std::string& model, const hw::Profile& p, const strategy::Strategy& s = {})
+{
+    auto imported = onnx::importModel(test::resourceDir() / "models" / model);
+    if (!imported)
+        qFatal("%s", imported.error().message.c_str());
+    auto train = data::loadFashionMnistTrain(data::kDebianFashionMnistDir);
+    auto testSet = data::loadFashionMnistTest(test::resourceDir() / "data" / "fashion-mnist-sample");
+    if (!train || !testSet)
+        qFatal("Fashion-MNIST missing");
+    CompileOptions options;
+    options.calibrationInputs = {train->batch(0, 256)};
+    auto compiled = compile(imported->graph, p, s, options);
+    if (!compiled)
+        qFatal("%s", compiled.error().message.c_str());
+    return {std::move(*compiled), std::move(*testSet), train->batch(0, 256)};
+}
+
+} // namespace
+
+class TestNetwork : public QObject {
+    Q_OBJECT
+
+private slots:
+    // Integer semantics written out by hand for an 8-bit generic profile with an ideal ADC:
+    // input range [-0.5, 1.4921875] → scale 2^-7 (exact), zero point 64; W per output channel.
+    void handComputedLayer()
+    {
+        const ir::Graph g = oneLayer({0.5f, -0.25f, 0.125f, 1.0f}, {0.01f, -0.02f});
+        const ir::Tensor calib = ir::Tensor::fromData({2, 2}, {1.4921875f, -0.5f, 0.25f, 0.5f});
+        sim::QuantizeOptions o;
+        o.signalRange = quant::RangeMethod::Max;
+        auto net = sim::quantizeNetwork(g, profile("generic"), o, calib);
+        QVERIFY2(net, net ? "" : net.error().message.c_str());
+        QCOMPARE(net->coreOps.size(), size_t{1});
+        const sim::CoreOpQuant& q = net->coreOps.front();
+        QCOMPARE(q.input.scale, 0.0078125f);
+        QCOMPARE(q.input.zeroPoint, 64);
+        QCOMPARE(q.input.quantize(1.4921875f), 255);
+        QCOMPARE(q.input.quantize(-0.5f), 0);
+        QCOMPARE(q.input.quantize(0.25f), 96);
+        QCOMPARE(q.input.quantize(0.5f), 128);
+        // Codes of W [in, out] = [[0.5, -0.25], [0.125, 1]]: channel 0 scale 0.5/127, channel 1 1/127.
+        QCOMPARE(q.weights.integerWeight(0), 127);
+        QCOMPARE(q.weights.integerWeight(1), -32); // -31.75
+        QCOMPARE(q.weights.integerWeight(2), 32);  // 31.75
+        QCOMPARE(q.weights.integerWeight(3), 127);
+
+        auto simulator = sim::Simulator::create(*net);
+        QVERIFY2(simulator, simulator ? "" : simulator.error().message.c_str());
+        auto out = simulator->executor().run({calib});
+        QVERIFY2(out, out ? "" : out.error().message.c_str());
+        // acc_j = Σ_i (q_i − 64)·w_ij + round(b_j / (s_x·s_w,j)).
+        const double sx = static_cast<double>(q.input.scale);
+        const int64_t acc[2][2] = {{22209, -14240}, {6112, 7104}};
+        QCOMPARE(acc[0][0], int64_t{(255 - 64) * 127 + (0 - 64) * 32});
+        QCOMPARE(acc[1][1], int64_t{(96 - 64) * -32 + (128 - 64) * 127});
+        const quant::SignalQuant& outQ = *q.output;
+        for (int n = 0; n < 2; ++n)
+            for (int j = 0; j < 2; ++j) {
+                const double sw = static_cast<double>(q.weights.scale[static_cast<size_t>(j)]);
+                const int64_t bias = std::llround((j == 0 ? 0.01 : -0.02) / static_cast<double>(static_cast<float>(sx * sw)));
+                QCOMPARE(q.bias[static_cast<size_t>(j)], bias);
+                const double y = std::max(0.0, sx * sw * static_cast<double>(acc[n][j] + bias));
+                const int32_t code = static_cast<int32_t>(std::lround(y / static_cast<double>(outQ.scale))) + outQ.zeroPoint;
+                QCOMPARE(out->front().f[static_cast<size_t>(n * 2 + j)], outQ.dequantize(std::min(code, outQ.qmax)));
+            }
+    }
+
+    // With a lossless ADC the integer simulation computes what the fake-quantised float graph
+    // computes (up to float rounding in the latter): the same predictions.
+    void losslessSimulationMatchesFakeQuant()
+    {
+        const hw::Profile p = profile("prime", {"signals.adc_bits=0"});
+        Loaded l = compileShipped("lenet.onnx", p);
+        auto net = sim::quantizeNetwork(*l.compiled.compiled, p, {}, l.calibration);
+        QVERIFY2(net, net ? "" : net.error().message.c_str());
+        auto simulator = sim::Simulator::create(*net);
+        QVERIFY2(simulator, simulator ? "" : simulator.error().message.c_str());
+        const exec::Executor fake(net->graph);
+        eval::ClassificationOptions o;
+        o.limit = 300;
+        auto a = eval::evaluateClassifier(fake, l.test, o);
+        auto b = eval::evaluateClassifier(simulator->executor(), l.test, o);
+        QVERIFY(a && b);
+        int agree = 0;
+        for (size_t i = 0; i < a->predictions.size(); ++i)
+            agree += a->predictions[i] == b->predictions[i];
+        QVERIFY2(agree >= 298, qPrintable(QString("only %1 of 300 agree").arg(agree)));
+        QCOMPARE(simulator->adcStats().conversions, int64_t{0});
+    }
+
+    // Acceptance on a subset (1,000 sample images): prime with 8-bit weights and I/O; the
+    // quantised network within 0.5 points of float, its ADC-exact simulation identical to it.
+    void primeEightBitDropIsSmall()
+    {
+        const hw::Profile p = profile("prime", {"signals.input_bits=8", "signals.output_bits=8", "neuron.output_bits=8"});
+        for (const char* model : {"mlp.onnx", "lenet.onnx"}) {
+            Loaded l = compileShipped(model, p);
+            AssessOptions o;
+            o.layerImages = 64;
+            auto a = assess(l.compiled, l.test, l.calibration, o);
+            QVERIFY2(a, a ? "" : a.error().message.c_str());
+            const double floatAcc = a->stage("float")->accuracyPercent;
+            const double quantAcc = a->stage("weight-quant")->accuracyPercent;
+            QVERIFY2(floatAcc - quantAcc <= 0.5, qPrintable(QString("%1: %2 → %3").arg(model).arg(floatAcc).arg(quantAcc)));
+            QVERIFY(a->stage("bit-accurate") != nullptr);
+            QVERIFY(!a->stage("weight-quant")->layers.empty());
+            for (const eval::LayerError& e : a->stage("weight-quant")->layers)
+                QVERIFY2(e.cosine > 0.98, qPrintable(QString::fromStdString(e.layer)));
+        }
+    }
+
+    void monteCarloIsSeededAndPerturbs()
+    {
+        const hw::Profile p = profile("prime", {"device.conductance_variation_sigma=0.2"});
+        Loaded l = compileShipped("mlp.onnx", p);
+        AssessOptions o;
+        o.testImages = 300;
+        o.layerImages = 0;
+        o.monteCarloRuns = 2;
+        auto a = assess(l.compiled, l.test, l.calibration, o);
+        auto b = assess(l.compiled, l.test, l.calibration, o);
+        QVERIFY(a && b && a->monteCarlo && b->monteCarlo);
+        QCOMPARE(a->monteCarlo->accuracyPercent, b->monteCarlo->accuracyPercent);
+        QCOMPARE(a->monteCarlo->accuracyPercent.size(), size_t{2});
+        QVERIFY(a->monteCarlo->accuracyPercent[0] != a->stage("bit-accurate")->accuracyPercent
+                || a->monteCarlo->accuracyPercent[1] != a->stage("bit-accurate")->accuracyPercent);
+    }
+
+    void kmeansIsNotSimulated()
+    {
+        const ir::Graph g = oneLayer({0.5f, -0.25f, 0.125f, 1.0f}, {0.0f, 0.0f});
+        sim::QuantizeOptions o;
+        o.weights.scheme = quant::WeightScheme::KMeans;
+        o.weights.levels = 4;
+        auto net = sim::quantizeNetwork(g, profile("generic"), o, ir::Tensor::fromData({1, 2}, {1.0f, 0.5f}));
+        QVERIFY(net);
+        QVERIFY(!net->simulatable);
+        QVERIFY(!net->diagnostics.empty());
+        QVERIFY(!sim::Simulator::create(*net));
+    }
+
+    void quantizeNodeValidation()
+    {
+        ir::Node node;
+        node.op = ir::OpKind::Quantize;
+        node.attrs = quant::quantizeAttributes(quant::SignalQuant::fromRange({0.0f, 1.0f}, 4, false), "x");
+        auto q = quant::signalQuantOf(node);
+        QVERIFY(q);
+        QCOMPARE(q->qmax, 15);
+        node.attrs.set("scale", -1.0f);
+        QVERIFY(!quant::signalQuantOf(node));
+        node.attrs.erase("scale");
+        auto missing = quant::signalQuantOf(node);
+        QVERIFY(!missing);
+        QVERIFY(missing.error().message.find("scale") != std::string::npos);
+    }
+
+    void overrides()
+    {
+        auto edited = applyYamlOverrides("a:\n  b: 1\n", {"a.b=8", "c.d=true"});
+        QVERIFY(edited);
+        QVERIFY(edited->find("b: 8") != std::string::npos);
+        QVERIFY(edited->find("d: true") != std::string::npos);
+        QVERIFY(!applyYamlOverrides("a: 1\n", {"novalue"}));
+        QVERIFY(!applyYamlOverrides("a: 1\n", {"a.b=2"})); // a is not a section
+
+        QCOMPARE(profile("prime", {"signals.input_bits=8"}).io.inputBits, 8);
+        auto misspelt = hw::loadProfile(test::profileDir() / "prime.yaml", {"signals.input_bitz=8"});
+        QVERIFY(!misspelt);
+        QVERIFY(misspelt.error().message.find("input_bitz") != std::string::npos);
+        auto outOfRange = hw::loadProfile(test::profileDir() / "prime.yaml", {"crossbar.rows=-3"});
+        QVERIFY(!outOfRange);
+
+        auto s = strategy::loadStrategy(test::resourceDir() / "strategies" / "default.yaml",
+                                        {"quantization.weights=ternary", "tuning.epochs=2", "quantization.adc_range=weights"});
+        QVERIFY2(s, s ? "" : s.error().message.c_str());
+        QCOMPARE(s->quantization.weights, quant::WeightScheme::Ternary);
+        QCOMPARE(s->tuning.epochs, 2);
+        QCOMPARE(s->quantization.adcRange, strategy::AdcRangePolicy::Weights);
+        auto back = strategy::parseStrategy(strategy::strategyToYaml(*s), "round-trip.yaml");
+        QVERIFY(back);
+        QCOMPARE(back->quantization.weights, quant::WeightScheme::Ternary);
+        QCOMPARE(back->quantization.adcPercentile, s->quantization.adcPercentile);
+        QVERIFY(!strategy::loadStrategy(test::resourceDir() / "strategies" / "default.yaml", {"quantization.weights=septary"}));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestNetwork)
+#include "tst_network.moc"
