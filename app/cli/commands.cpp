@@ -130,6 +130,7 @@ Expected<void> runDefault()
     CompileCommandOptions compile;
     compile.model = app::defaultModelPath();
     compile.profile = app::defaultProfilePath().string();
+    compile.evalData = "sample"; // what quantisation and the crossbar ADCs cost, stage by stage
     return runCompile(compile);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `nnbridge compile`, `nnbridge passes`, `nnbridge profiles`.
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include <fmt/format.h>
@@ -67,6 +68,21 @@ void printReport(const CompileResult& result, const std::optional<eval::Equivale
     for (const auto& t : result.timings)
         timings += fmt::format(" {} {:.2f}", passes::passName(t.id), t.milliseconds);
     fmt::print("passes (ms):{}\ncompile time {:.1f} ms\n", timings, result.totalMilliseconds);
+}
+
+void printTuning(const tune::TuneResult& t)
+{
+    ReportTable table({"layer", "MSE before", "phase 1", "phase 2", "phase 3", "steps"});
+    table.setLeftAligned(0);
+    for (const tune::LayerTuneReport& l : t.layers)
+        table.addRow({l.layer, fmt::format("{:.3e}", l.mseBefore), fmt::format("{:.3e}", l.mseAfterPhase1),
+                      fmt::format("{:.3e}", l.mseAfterPhase2), fmt::format("{:.3e}", l.mseAfterPhase3), std::to_string(l.steps)});
+    fmt::print("{}", table.render());
+    if (t.endToEnd)
+        fmt::print("end-to-end: cross-entropy {:.4f} -> {:.4f}, training accuracy {:.2f} % -> {:.2f} %\n",
+                   t.endToEnd->crossEntropyBefore, t.endToEnd->crossEntropyAfter, 100.0 * t.endToEnd->accuracyBefore,
+                   100.0 * t.endToEnd->accuracyAfter);
+    fmt::print("tuning time {:.2f} s\n", t.milliseconds / 1000.0);
 }
 
 void printAssessment(const Assessment& a)
@@ -137,6 +153,8 @@ Expected<void> runCompile(const CompileCommandOptions& options)
     }
     if (options.calibrationImages >= 0)
         strategy.calibrationImages = options.calibrationImages;
+    if (options.tune)
+        strategy.tuning.enabled = true;
 
     CompileOptions compileOptions;
     compileOptions.passes.verifyAfterEach = options.verifyEach || compileOptions.passes.verifyAfterEach;
@@ -159,7 +177,7 @@ Expected<void> runCompile(const CompileCommandOptions& options)
     }
     std::optional<data::Dataset> calibrationSet;
     std::string calibrationNote;
-    if (strategy.calibrationImages > 0) {
+    if (strategy.calibrationImages > 0 || strategy.tuning.enabled) {
         NNB_TRY(auto loaded, loadCalibrationSet(options.data, calibrationNote));
         calibrationSet = std::move(loaded);
         compileOptions.calibrationInputs = {
@@ -178,6 +196,18 @@ Expected<void> runCompile(const CompileCommandOptions& options)
     if (options.printIr)
         fmt::print("{}\n", ir::printGraph(*result.compiled));
     printReport(result, eq);
+    const auto transformStart = std::chrono::steady_clock::now();
+    std::optional<TunedCompile> tuned;
+    if (strategy.tuning.enabled) {
+        const int64_t n = std::min<int64_t>(calibrationSet->count, strategy.tuning.images);
+        const std::vector<uint8_t> labels(calibrationSet->labels.begin(), calibrationSet->labels.begin() + n);
+        fmt::print("\ntuning on {} images of {} ({} epochs per phase and layer{})\n", n, calibrationNote,
+                   strategy.tuning.epochs, strategy.tuning.endToEnd ? ", then end-to-end on the labels" : "");
+        NNB_TRY(tuned, tuneAndRecompile(result, calibrationSet->batch(0, n), &labels, compileOptions));
+        printTuning(tuned->tuning);
+    }
+    const double tuneSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - transformStart).count();
+
     std::optional<Assessment> assessment;
     if (!options.evalData.empty()) {
         if (!calibrationSet || compileOptions.calibrationInputs.empty())
@@ -191,13 +221,18 @@ Expected<void> runCompile(const CompileCommandOptions& options)
         fmt::print("\nassessing on {} ({} images), calibrated on {} images of {}\n", test.source,
                    options.evalImages > 0 ? std::min(options.evalImages, test.count) : test.count,
                    compileOptions.calibrationInputs.front().shape[0], calibrationNote);
-        NNB_TRY(assessment, assess(result, test, compileOptions.calibrationInputs.front(), aopts));
+        NNB_TRY(assessment, assess(result, test, compileOptions.calibrationInputs.front(), aopts, tuned ? &*tuned : nullptr));
         printAssessment(*assessment);
+        fmt::print("transformation time {:.2f} s: compile {:.1f} ms, tuning {:.2f} s, quantisation {:.2f} s\n",
+                   result.totalMilliseconds / 1000.0 + tuneSeconds + assessment->quantizeSeconds, result.totalMilliseconds,
+                   tuneSeconds, assessment->quantizeSeconds);
     }
     if (!options.reportPath.empty()) {
         auto json = app::compileReportToJson(result, model.source, eq);
         if (assessment)
             json["assessment"] = app::assessmentToJson(*assessment);
+        if (tuned)
+            json["tuning"] = app::tuningToJson(tuned->tuning);
         NNB_RETURN_IF_ERROR(app::writeJsonAtomically(options.reportPath, json));
         fmt::print("report {}\n", options.reportPath.string());
     }

@@ -72,6 +72,8 @@ int main(int argc, char** argv)
     compileCmd->add_option("--mc", compileOptions.monteCarloRuns,
                            "Monte Carlo runs of the bit-accurate simulation with the profile's device variation")
         ->check(CLI::NonNegativeNumber);
+    compileCmd->add_flag("--tune", compileOptions.tune,
+                         "Fine-tune the network layer by layer (and end-to-end) for the profile's quantisation first");
     compileCmd->add_option("--threads", compileOptions.threads, "Worker threads (0: all cores)")->check(CLI::NonNegativeNumber);
 
     auto* passesCmd = app.add_subcommand("passes", "List the compiler passes and the default pipeline");

@@ -113,6 +113,23 @@ nlohmann::json assessmentToJson(const Assessment& a)
     return out;
 }
 
+nlohmann::json tuningToJson(const tune::TuneResult& t)
+{
+    using nlohmann::json;
+    json layers = json::array();
+    for (const tune::LayerTuneReport& l : t.layers)
+        layers.push_back({{"layer", l.layer}, {"mse_before", l.mseBefore}, {"mse_after_phase1", l.mseAfterPhase1},
+                          {"mse_after_phase2", l.mseAfterPhase2}, {"mse_after_phase3", l.mseAfterPhase3}, {"steps", l.steps}});
+    json out{{"layers", layers}, {"milliseconds", t.milliseconds}};
+    if (t.endToEnd)
+        out["end_to_end"] = {{"cross_entropy_before", t.endToEnd->crossEntropyBefore},
+                             {"cross_entropy_after", t.endToEnd->crossEntropyAfter},
+                             {"accuracy_before", t.endToEnd->accuracyBefore},
+                             {"accuracy_after", t.endToEnd->accuracyAfter},
+                             {"steps", t.endToEnd->steps}};
+    return out;
+}
+
 Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json)
 {
     const auto tmp = path.string() + ".tmp" + std::to_string(::getpid());

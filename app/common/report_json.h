@@ -24,6 +24,9 @@ nlohmann::json compileReportToJson(const CompileResult& result, const std::strin
 /// report's "assessment" member.
 nlohmann::json assessmentToJson(const Assessment& assessment);
 
+/// \returns the layer-wise tuning figures as the report's "tuning" member.
+nlohmann::json tuningToJson(const tune::TuneResult& tuning);
+
 /// Writes \p json to \p path atomically (a temporary sibling renamed over the target), so an
 /// interrupted write never leaves a truncated report.
 [[nodiscard]] Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json);

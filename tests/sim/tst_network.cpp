@@ -189,6 +189,24 @@ private slots:
                 || a->monteCarlo->accuracyPercent[1] != a->stage("bit-accurate")->accuracyPercent);
     }
 
+    // Partial core-ops of one layer share their weight scales whatever the scheme (ternary
+    // scales depend on all the layer's weights), so their integer sums add.
+    void partialsShareScalesForEveryScheme()
+    {
+        const hw::Profile p = profile("prime");
+        Loaded l = compileShipped("mlp.onnx", p);
+        for (auto scheme : {quant::WeightScheme::Uniform, quant::WeightScheme::Ternary, quant::WeightScheme::Binary,
+                            quant::WeightScheme::PowerOfTwo}) {
+            sim::QuantizeOptions o;
+            o.weights.scheme = scheme;
+            o.weights.bits = scheme == quant::WeightScheme::PowerOfTwo ? 4 : 0;
+            auto net = sim::quantizeNetwork(*l.compiled.compiled, p, o, l.calibration);
+            QVERIFY2(net, net ? "" : (std::string(quant::toString(scheme)) + ": " + net.error().message).c_str());
+            QCOMPARE(net->accumulates.size(), size_t{1});
+            QVERIFY(sim::Simulator::create(*net));
+        }
+    }
+
     void kmeansIsNotSimulated()
     {
         const ir::Graph g = oneLayer({0.5f, -0.25f, 0.125f, 1.0f}, {0.0f, 0.0f});

@@ -18,6 +18,7 @@
 #include "nnb/support/diagnostics.h"
 #include "nnb/support/expected.h"
 #include "nnb/support/run_context.h"
+#include "nnb/tune/tuner.h"
 
 namespace nnb {
 
@@ -73,6 +74,7 @@ struct Assessment {
     int64_t tiles = 0;
     Diagnostics diagnostics;
     double seconds = 0.0;
+    double quantizeSeconds = 0.0; ///< calibrating and quantising the final network (part of the transformation)
 
     /// \returns the stage called \p name, or nullptr.
     const StageReport* stage(const std::string& name) const;
@@ -81,11 +83,28 @@ struct Assessment {
 /// The quantiser options a strategy asks for.
 sim::QuantizeOptions quantizeOptionsFor(const strategy::Strategy& strategy);
 
-/// Runs \p compiled (and, when given, \p tuned: the compile of the tuned network) stage by
-/// stage on \p test, with signals, weights and ADC steps calibrated on \p calibration (training
+/// The hardware semantics layer-wise tuning emulates for \p profile and \p strategy (the same
+/// weight scheme, bits and signal calibration quantizeNetwork() applies).
+tune::HardwareQuant hardwareQuantFor(const hw::Profile& profile, const strategy::Strategy& strategy);
+
+/// A tuned network, compiled again.
+struct TunedCompile {
+    CompileResult compiled;   ///< the tuned network compiled with the same profile, strategy and options
+    tune::TuneResult tuning;
+};
+
+/// Fine-tunes \p compiled's original network (tune::tuneNetwork: layer-wise phases, then an
+/// end-to-end pass on \p labels when the strategy asks for one and labels are given) on
+/// \p images, and compiles the tuned network with \p options.
+[[nodiscard]] Expected<TunedCompile> tuneAndRecompile(const CompileResult& compiled, const ir::Tensor& images,
+                                                      const std::vector<uint8_t>* labels, const CompileOptions& options,
+                                                      const RunContext& ctx = {});
+
+/// Runs \p compiled (and, when given, \p tuned: the compile of the tuned network, quantised with
+/// the signal quantisers its tuning calibrated) stage by stage on \p test, with signals, weights and ADC steps calibrated on \p calibration (training
 /// images, batch first). Progress names the stage; cancellation returns Errc::Cancelled.
 [[nodiscard]] Expected<Assessment> assess(const CompileResult& compiled, const data::Dataset& test,
                                           const ir::Tensor& calibration, const AssessOptions& options,
-                                          const CompileResult* tuned = nullptr, const RunContext& ctx = {});
+                                          const TunedCompile* tuned = nullptr, const RunContext& ctx = {});
 
 } // namespace nnb

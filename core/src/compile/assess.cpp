@@ -86,8 +86,49 @@ sim::QuantizeOptions quantizeOptionsFor(const strategy::Strategy& strategy)
     return o;
 }
 
+tune::HardwareQuant hardwareQuantFor(const hw::Profile& profile, const strategy::Strategy& strategy)
+{
+    const sim::QuantizeOptions q = quantizeOptionsFor(strategy);
+    tune::HardwareQuant hw;
+    hw.weights = q.weights;
+    if (hw.weights.bits == 0)
+        hw.weights.bits = profile.weights.bits;
+    if (profile.weights.encoding == hw::WeightEncoding::ValueSet) {
+        hw.weights.scheme = quant::WeightScheme::ValueSet;
+        hw.weights.axonTypes = std::max(1, profile.weights.axonTypes);
+    }
+    hw.inputBits = profile.io.inputBits;
+    // A neuron's output is read by the next crossbar: the narrower of the two widths.
+    hw.outputBits = std::min(profile.neuron.outputBits, profile.io.inputBits);
+    hw.range = q.signalRange;
+    hw.percentile = q.percentile;
+    hw.rampNeuron = profile.isSpiking();
+    return hw;
+}
+
+Expected<TunedCompile> tuneAndRecompile(const CompileResult& compiled, const ir::Tensor& images,
+                                        const std::vector<uint8_t>* labels, const CompileOptions& options,
+                                        const RunContext& ctx)
+{
+    if (compiled.original == nullptr)
+        return makeError(Errc::InvalidArgument, "nothing compiled to tune");
+    const strategy::TuningStrategy& t = compiled.strategy.tuning;
+    tune::TuneOptions o;
+    o.epochs = t.epochs;
+    o.batchSize = t.batchSize;
+    o.learningRate = t.learningRate;
+    o.seed = compiled.strategy.seed;
+    o.endToEnd = t.endToEnd && labels != nullptr;
+    o.endToEndEpochs = t.endToEndEpochs;
+    NNB_TRY(tune::TuneResult tuning,
+            tune::tuneNetwork(*compiled.original, hardwareQuantFor(compiled.profile, compiled.strategy), images, labels, o,
+                              subContext(ctx, 0, 990, "tuning")));
+    NNB_TRY(CompileResult recompiled, compile(*tuning.tuned, compiled.profile, compiled.strategy, options, ctx));
+    return TunedCompile{std::move(recompiled), std::move(tuning)};
+}
+
 Expected<Assessment> assess(const CompileResult& compiled, const data::Dataset& test, const ir::Tensor& calibration,
-                            const AssessOptions& options, const CompileResult* tuned, const RunContext& ctx)
+                            const AssessOptions& options, const TunedCompile* tuned, const RunContext& ctx)
 {
     const auto start = Clock::now();
     Assessment a;
@@ -133,8 +174,10 @@ Expected<Assessment> assess(const CompileResult& compiled, const data::Dataset& 
     NNB_RETURN_IF_ERROR(stage("io-quant", "signals quantised at every crossbar boundary, float weights",
                               exec::Executor(ioOnly.graph, floatOptions), 250, 350));
     qopts.stages = {true, true};
+    const auto quantizeStart = Clock::now();
     NNB_TRY(const sim::QuantizedNetwork full,
             sim::quantizeNetwork(*compiled.compiled, compiled.profile, qopts, calibration, subContext(ctx, 350, 400, "weight-quant")));
+    a.quantizeSeconds = secondsSince(quantizeStart);
     a.diagnostics = full.diagnostics;
     NNB_RETURN_IF_ERROR(stage("weight-quant", "signals and weights quantised, ideal arithmetic in float",
                               exec::Executor(full.graph, floatOptions), 400, 500));
@@ -186,8 +229,22 @@ Expected<Assessment> assess(const CompileResult& compiled, const data::Dataset& 
     }
 
     if (tuned != nullptr) {
+        const auto tunedStart = Clock::now();
+        // The quantisers the tuned weights were trained with: each layer's input quantiser, and
+        // the output quantiser where no later layer reads the value.
+        sim::QuantizeOptions tunedOptions = qopts;
+        const ir::Graph& tunedOriginal = *tuned->compiled.original;
+        for (const tune::LayerTuneReport& l : tuned->tuning.layers) {
+            for (const ir::Node& node : tunedOriginal.nodes()) {
+                if (node.name != l.layer)
+                    continue;
+                tunedOptions.signalOverrides[tunedOriginal.value(node.inputs[0]).name] = l.inputQuant;
+            }
+        }
         NNB_TRY(const sim::QuantizedNetwork tunedNet,
-                sim::quantizeNetwork(*tuned->compiled, tuned->profile, qopts, calibration, subContext(ctx, 900, 920, "tuned")));
+                sim::quantizeNetwork(*tuned->compiled.compiled, tuned->compiled.profile, tunedOptions, calibration,
+                                     subContext(ctx, 900, 920, "tuned")));
+        a.quantizeSeconds = secondsSince(tunedStart);
         if (tunedNet.simulatable) {
             sim::SimulatorOptions sopts;
             sopts.threads = options.threads;

@@ -242,6 +242,21 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
         }
     }
 
+    // Quantisers the caller fixed, as unsigned codes: a signed symmetric grid shifted by its qmax.
+    for (ir::ValueId v = 0; v < graph->numValues(); ++v) {
+        const auto it = options.signalOverrides.find(graph->value(v).name);
+        if (it == options.signalOverrides.end() || graph->value(v).isConstant())
+            continue;
+        quant::SignalQuant q = it->second;
+        if (q.isSigned) {
+            q.zeroPoint = q.qmax;
+            q.qmax = 2 * q.qmax;
+            q.qmin = 0;
+            q.isSigned = false;
+        }
+        info[signals.find(v)].quant = q;
+    }
+
     const auto bitsOf = [&](const SignalInfo& s) {
         int bits = s.readByCrossbar ? profile.io.inputBits : profile.io.outputBits;
         if (s.producedByNeuron)
@@ -281,6 +296,7 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
         result.simulatable = false;
 
     std::map<std::string, CoreOpQuant> coreByName;
+    std::map<ir::NodeId, quant::QuantizedWeights> jointWeights; ///< per Accumulate: its partials' weights
     std::map<std::string, AccumulateQuant> accByName;
     const auto signalOf = [&](ir::ValueId v) -> SignalInfo& { return info[signals.find(v)]; };
     const auto ensureQuant = [&](ir::ValueId v) -> const quant::SignalQuant& {
@@ -307,8 +323,12 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
                 const ir::NodeId p = graph->value(in).producer;
                 if (p == ir::kNoNode || graph->node(p).op != ir::OpKind::CoreOp)
                     return makeError(Errc::InvalidArgument, "Accumulate '" + node.name + "' reads a value no core-op produces");
-                if (coreByName.at(graph->node(p).name).accScale != aq.accScale)
-                    return makeError(Errc::Internal, "the partial sums of Accumulate '" + node.name + "' have different scales");
+                const std::vector<double>& other = coreByName.at(graph->node(p).name).accScale;
+                for (size_t j = 0; j < other.size(); ++j)
+                    if (other.size() != aq.accScale.size() || other[j] != aq.accScale[j])
+                        return makeError(Errc::Internal, "the partial sums of Accumulate '" + node.name
+                                                             + "' have different scales at output " + std::to_string(j) + ": "
+                                                             + std::to_string(other[j]) + " and " + std::to_string(aq.accScale[j]));
             }
             accByName[node.name] = aq;
             continue;
@@ -316,7 +336,7 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
         if (node.op != ir::OpKind::CoreOp)
             continue;
 
-        const ir::Tensor& w = *graph->value(node.inputs[1]).constant;
+        const ir::Tensor& w = *compiled.value(node.inputs[1]).constant;
         NNB_TRY(const detail::CoreOpLayout layout, detail::layoutOf(node, w));
         const int outputAxis = layout.conv ? 0 : 1;
         CoreOpQuant cq;
@@ -333,15 +353,21 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
             const ir::NodeId acc = consumers[static_cast<size_t>(node.outputs[0])].front();
             std::vector<const ir::Tensor*> parts;
             int64_t offset = 0, myOffset = 0;
+            // The float weights of every partial (from the unmodified input graph: this copy's
+            // constants are replaced by quantised values as the walk goes), quantised once.
             for (ir::ValueId pv : graph->node(acc).inputs) {
                 const ir::Node& p = graph->node(graph->value(pv).producer);
                 if (p.name == node.name)
                     myOffset = offset;
-                parts.push_back(graph->value(p.inputs[1]).constant.get());
+                parts.push_back(compiled.value(p.inputs[1]).constant.get());
                 offset += parts.back()->shape[layout.conv ? 1 : 0];
             }
-            NNB_TRY(const quant::QuantizedWeights joint, quant::quantizeWeights(concatInputs(parts, layout.conv), outputAxis, wopt));
-            cq.weights = splitInputs(joint, w.shape, layout.conv, myOffset);
+            auto joint = jointWeights.find(acc);
+            if (joint == jointWeights.end()) {
+                NNB_TRY(quant::QuantizedWeights q, quant::quantizeWeights(concatInputs(parts, layout.conv), outputAxis, wopt));
+                joint = jointWeights.emplace(acc, std::move(q)).first;
+            }
+            cq.weights = splitInputs(joint->second, w.shape, layout.conv, myOffset);
         } else {
             auto q = quant::quantizeWeights(w, outputAxis, wopt);
             if (!q)

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "nnb/sim/network.h"
+#include "nnb/support/assert.h"
 #include "quant/rounding.h"
 #include "sim/network_layout.h"
 
@@ -71,10 +72,17 @@ Expected<void> runCoreOp(const ProgrammedCoreOp& op, const std::vector<const ir:
     const ir::Tensor* x = inputs.empty() ? nullptr : inputs[0];
     if (x == nullptr || x->dtype != ir::DataType::Float32 || x->shape.empty())
         return makeError(Errc::InvalidArgument, "the core-op input must be a float32 batch");
+    // Every core-op input comes from a Quantize node through routing, so each value is
+    // scale·(code − zero point) and a multiply by the reciprocal recovers the code exactly (the
+    // product is within an ulp of an integer far below 2^22); asserted in debug builds.
     const quant::SignalQuant& in = op.quant.input;
     std::vector<int32_t> codes(x->f.size());
-    for (size_t i = 0; i < codes.size(); ++i)
-        codes[i] = in.quantize(x->f[i]);
+    const float inverse = 1.0f / in.scale;
+    for (size_t i = 0; i < codes.size(); ++i) {
+        const auto code = static_cast<int32_t>(std::nearbyint(x->f[i] * inverse)) + in.zeroPoint;
+        codes[i] = std::clamp(code, in.qmin, in.qmax);
+        NNB_ASSERT(codes[i] == in.quantize(x->f[i]));
+    }
 
     const detail::CoreOpLayout& l = op.layout;
     const int64_t n = x->shape[0];
@@ -90,24 +98,30 @@ Expected<void> runCoreOp(const ProgrammedCoreOp& op, const std::vector<const ir:
     std::vector<double> tileReal;
     int64_t lastGroup = -1;
     detail::Im2Col rows;
+    // A dense core-op without groups reads its input rows as they are.
+    const bool direct = !l.conv && l.group == 1;
+    if (direct && (x->shape.size() != 2 || x->shape[1] != l.rowsPerGroup))
+        return makeError(Errc::InvalidArgument, "dense core-op '" + op.node.name + "' got input " + ir::shapeToString(x->shape));
+    rows.rows = direct ? n : 0;
     for (const ProgrammedCoreOp::Tile& t : op.tiles) {
-        if (t.group != lastGroup) {
+        if (!direct && t.group != lastGroup) {
             NNB_TRY(rows, detail::gatherRows(op.node, l, codes, x->shape, t.group, in.zeroPoint));
             lastGroup = t.group;
         }
+        const int32_t* input = direct ? codes.data() : rows.codes.data();
         const int64_t cols = t.tile.colsUsed();
         const size_t m = static_cast<size_t>(rows.rows * cols);
         const int64_t base = t.group * l.colsPerGroup + t.col0;
         if (t.tile.hasIntegerOutput()) {
             tileOut.resize(m);
-            t.tile.mvm(rows.codes.data(), rows.rows, tileOut.data(), &stats);
+            t.tile.mvm(input, rows.rows, tileOut.data(), &stats);
             for (int64_t r = 0; r < rows.rows; ++r)
                 for (int64_t c = 0; c < cols; ++c)
                     acc[static_cast<size_t>(r * l.outputs + base + c)] += tileOut[static_cast<size_t>(r * cols + c)];
         } else {
             // Device variation: analog sums are real; the digital periphery rounds them.
             tileReal.resize(m);
-            t.tile.mvm(rows.codes.data(), rows.rows, tileReal.data(), &stats);
+            t.tile.mvm(input, rows.rows, tileReal.data(), &stats);
             for (int64_t r = 0; r < rows.rows; ++r)
                 for (int64_t c = 0; c < cols; ++c)
                     acc[static_cast<size_t>(r * l.outputs + base + c)] += std::llround(tileReal[static_cast<size_t>(r * cols + c)]);

@@ -103,6 +103,8 @@ Strategy readStrategy(const YAML::Node& root, const std::string& defaultName)
         o.batchSize = t.integerOr("batch_size", 1, 65536, o.batchSize);
         o.learningRate = t.numberOr("learning_rate", 1e-9, 10, o.learningRate);
         o.images = t.integerOr("images", 1, 60000, o.images);
+        o.endToEnd = t.booleanOr("end_to_end", o.endToEnd);
+        o.endToEndEpochs = t.integerOr("end_to_end_epochs", 0, 1000, o.endToEndEpochs);
         t.rejectUnknownKeys();
     }
     s.seed = static_cast<uint64_t>(top.integerOr("seed", 0, 2147483647, static_cast<int>(s.seed)));
@@ -189,6 +191,8 @@ std::string strategyToYaml(const Strategy& s)
     out << YAML::Key << "batch_size" << YAML::Value << t.batchSize;
     out << YAML::Key << "learning_rate" << YAML::Value << t.learningRate;
     out << YAML::Key << "images" << YAML::Value << t.images;
+    out << YAML::Key << "end_to_end" << YAML::Value << t.endToEnd;
+    out << YAML::Key << "end_to_end_epochs" << YAML::Value << t.endToEndEpochs;
     out << YAML::EndMap;
     out << YAML::Key << "seed" << YAML::Value << s.seed;
     out << YAML::EndMap;

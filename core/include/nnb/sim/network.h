@@ -32,6 +32,7 @@
 // weights allow or, by default, to the largest read the calibration images produce.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,9 @@ struct QuantizeOptions {
     /// Calibrated: the percentile of each array's reads its range covers (100: the largest).
     double adcPercentile = 100.0;
     QuantizeStages stages;
+    /// Signal quantisers fixed by the caller (tuning calibrated them), by the name of a value of
+    /// the signal; a signed one is used as the unsigned quantiser of the same grid.
+    std::map<std::string, quant::SignalQuant> signalOverrides;
 };
 
 /// What one CoreOp computes in integers (see the file comment).

@@ -56,6 +56,8 @@ struct TuningStrategy {
     int batchSize = 64;
     double learningRate = 1e-3;
     int images = 2048;     ///< training images used
+    bool endToEnd = true;  ///< then a joint pass on the labels (cross-entropy, quantisers in the loop)
+    int endToEndEpochs = 1;
 };
 
 /// The user's choices of how to transform a network for a profile. Kept apart from the
