@@ -133,24 +133,6 @@ void runNetwork(
 }
 
 /// Best of \p runs timings (seconds) of \p work, each run repeating it until 0.2 s have passed.
-double bestSecondsPerCall(const std::function<void()>& work, int runs = 5)
-{
-    work(); // warm-up
-    double best = 1e300;
-    for (int run = 0; run < runs; ++run) {
-        int calls = 0;
-        const auto start = std::chrono::steady_clock::now();
-        std::chrono::duration<double> elapsed{};
-        do {
-            work();
-            ++calls;
-            elapsed = std::chrono::steady_clock::now() - start;
-        } while (elapsed.count() < 0.2);
-        best = std::min(best, elapsed.count() / calls);
-    }
-    return best;
-}
-
 /// RMS of (simulated − exact integer product) relative to the RMS of the exact product, over
 /// all layers.
 double relativeRmsError(const std::vector<TiledLayer>& layers, const std::vector<std::vector<double>>& out)
@@ -199,7 +181,7 @@ int main(int argc, char** argv)
         ws.push_back(Matrix::Random(l.in, l.out));
         ys.push_back(Matrix(kBatch, l.out));
     }
-    const double floatSeconds = bestSecondsPerCall([&] {
+    const double floatSeconds = bench::bestSecondsPerCall([&] {
         for (size_t l = 0; l < xs.size(); ++l)
             ys[l].noalias() = xs[l] * ws[l];
     });
@@ -241,7 +223,7 @@ int main(int argc, char** argv)
         AdcStats stats;
         runNetwork(*network, c.threads, out, stats);
         const double error = relativeRmsError(*network, out);
-        const double seconds = bestSecondsPerCall([&] {
+        const double seconds = bench::bestSecondsPerCall([&] {
             AdcStats ignored;
             runNetwork(*network, c.threads, out, ignored);
         });

@@ -27,24 +27,6 @@ namespace {
 constexpr int64_t kBatch = 256;
 constexpr int kThreads = 2;
 
-double bestSecondsPerCall(const std::function<void()>& work)
-{
-    work(); // warm-up
-    double best = 1e300;
-    for (int run = 0; run < 5; ++run) {
-        int calls = 0;
-        const auto start = std::chrono::steady_clock::now();
-        std::chrono::duration<double> elapsed{};
-        do {
-            work();
-            ++calls;
-            elapsed = std::chrono::steady_clock::now() - start;
-        } while (elapsed.count() < 0.3);
-        best = std::min(best, elapsed.count() / calls);
-    }
-    return best;
-}
-
 /// Seconds per batch of the MLP's three GEMMs in float, the batch split over kThreads threads.
 double floatGemmSeconds(const std::vector<std::pair<int, int>>& layers)
 {
@@ -61,7 +43,7 @@ double floatGemmSeconds(const std::vector<std::pair<int, int>>& layers)
         volatile float sink = x(0, 0);
         (void)sink;
     };
-    return bestSecondsPerCall([&] {
+    return bench::bestSecondsPerCall([&] {
         std::vector<std::jthread> workers;
         for (int t = 1; t < kThreads; ++t)
             workers.emplace_back(forward, t);
@@ -127,7 +109,7 @@ int main()
             fmt::print(stderr, "{}\n", simulator.error().message);
             return 1;
         }
-        const double seconds = bestSecondsPerCall([&] { (void)simulator->executor().run({batch}); });
+        const double seconds = bench::bestSecondsPerCall([&] { (void)simulator->executor().run({batch}); });
         const sim::CrossbarConfig cfg = sim::CrossbarConfig::fromProfile(*profile);
         const int reads = profile->io.adcBits > 0 ? cfg.weightSlices() * cfg.polarities() * cfg.inputCycles() : 1;
         const double rate = static_cast<double>(macs * kBatch) / seconds;
