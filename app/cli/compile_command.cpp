@@ -223,9 +223,9 @@ Expected<void> runCompile(const CompileCommandOptions& options)
                    compileOptions.calibrationInputs.front().shape[0], calibrationNote);
         NNB_TRY(assessment, assess(result, test, compileOptions.calibrationInputs.front(), aopts, tuned ? &*tuned : nullptr));
         printAssessment(*assessment);
-        fmt::print("transformation time {:.2f} s: compile {:.1f} ms, tuning {:.2f} s, quantisation {:.2f} s\n",
+        fmt::print("transformation time {:.2f} s: compile {:.1f} ms{}, quantisation {:.2f} s\n",
                    result.totalMilliseconds / 1000.0 + tuneSeconds + assessment->quantizeSeconds, result.totalMilliseconds,
-                   tuneSeconds, assessment->quantizeSeconds);
+                   tuned ? fmt::format(", tuning {:.2f} s", tuneSeconds) : std::string(), assessment->quantizeSeconds);
     }
     if (!options.reportPath.empty()) {
         auto json = app::compileReportToJson(result, model.source, eq);

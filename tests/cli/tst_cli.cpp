@@ -81,6 +81,39 @@ private slots:
         QVERIFY(r.out.contains("/ 1000 = "));
     }
 
+    // --eval with overrides, tuning and a report: every stage printed and in the JSON.
+    void compileEvalTuneReport()
+    {
+        const QString report = m_dir.filePath("compile.json");
+        const Run r = runCli({"compile", resource("models/mlp.onnx"), "-p", "generic", "--set", "weights.bits=6",
+                              "--strategy-set", "tuning.images=128", "--strategy-set", "tuning.epochs=1", "--calib", "64", "--tune",
+                              "--eval", "sample", "--images", "100", "--check-equivalence", "0", "--report", report});
+        QCOMPARE(r.exitCode, 0);
+        for (const char* stage : {"io-quant", "weight-quant", "bit-accurate", "tuned", "relL2"})
+            QVERIFY2(r.out.contains(stage), qPrintable(r.out));
+        QFile f(report);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto json = QJsonDocument::fromJson(f.readAll()).object();
+        const auto stages = json.value("assessment").toObject().value("stages").toArray();
+        QCOMPARE(stages.size(), 6);
+        QCOMPARE(stages.at(4).toObject().value("images").toInt(), 100);
+        QVERIFY(!stages.at(4).toObject().value("layers").toArray().isEmpty());
+        QCOMPARE(json.value("tuning").toObject().value("layers").toArray().size(), 3);
+    }
+
+    void badOverrides()
+    {
+        const Run key = runCli({"compile", "-p", "prime", "--set", "signals.input_bitz=8"});
+        QCOMPARE(key.exitCode, 1);
+        QVERIFY2(key.err.contains("input_bitz") && key.err.contains("prime.yaml"), qPrintable(key.err));
+        const Run form = runCli({"compile", "-p", "prime", "--set", "rows"});
+        QCOMPARE(form.exitCode, 1);
+        QVERIFY2(form.err.contains("section.key=value"), qPrintable(form.err));
+        const Run value = runCli({"compile", "--strategy-set", "quantization.weights=septary"});
+        QCOMPARE(value.exitCode, 1);
+        QVERIFY2(value.err.contains("septary"), qPrintable(value.err));
+    }
+
     void usageErrors()
     {
         QCOMPARE(runCli({"frobnicate"}).exitCode, 2);
