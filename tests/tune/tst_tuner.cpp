@@ -2,13 +2,16 @@
 // Unit tests of multi-phase weight tuning (nnb::tune): tuning lowers every layer's error against
 // the float targets, the reported errors match an independent reference of the hardware
 // semantics, dense and convolution layouts (transB, alpha/beta, groups, strides, pads,
-// dilations, MatMul) survive the round trip, runs are deterministic and cancellable, and on the
-// shipped MLP the quantised network agrees more often with the float one after tuning.
+// dilations, MatMul) survive the round trip, the end-to-end pass trains through pooling and
+// residual adds, runs are deterministic and cancellable, and on the shipped MLP the quantised
+// network agrees more often with the float one after tuning.
 #include <QtTest>
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
+#include <algorithm>
+#include <optional>
+#include <string>
 #include <random>
 #include <vector>
 

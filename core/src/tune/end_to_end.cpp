@@ -84,7 +84,7 @@ Expected<void> planOp(const Plan& plan, Step& step)
     case ir::OpKind::Add:
         if (g.value(node.inputs[1]).isConstant() || g.value(node.inputs[0]).isConstant() || in != g.value(node.inputs[1]).shape
             || in != out)
-            return cannotTrain(node, "only the sum of two computed values of one shape is supported");
+            return cannotTrain(node, "only the sum of two non-constant values of one shape is supported");
         return {};
     case ir::OpKind::MaxPool:
     case ir::OpKind::AveragePool: {
@@ -435,8 +435,12 @@ Expected<std::unique_ptr<EndToEndTuner>> EndToEndTuner::create(const ir::Graph& 
         return makeError(Errc::InvalidArgument, "the network has no output to compute a cross-entropy on");
     plan->logits = graph.outputs().front();
     const ir::NodeId last = graph.value(plan->logits).producer;
-    if (last != ir::kNoNode && graph.node(last).op == ir::OpKind::Softmax)
+    if (last != ir::kNoNode && graph.node(last).op == ir::OpKind::Softmax) {
+        const int64_t axis = graph.node(last).attrs.getInt("axis", -1);
+        if (axis != 1 && axis != -1)
+            return cannotTrain(graph.node(last), "the softmax must run over the classes (axis 1)");
         plan->logits = graph.node(last).inputs[0];
+    }
     const ir::Shape& logits = graph.value(plan->logits).shape;
     if (logits.size() != 2 || logits[1] < 2)
         return makeError(Errc::UnsupportedOp, "end-to-end tuning needs logits [N, classes], the network's are "

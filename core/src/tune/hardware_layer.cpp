@@ -44,7 +44,7 @@ void hardwareOutput(const HardwareLayer& layer, const float* xq, int64_t n, floa
     const int64_t sampleOut = s.rowsPerSample * s.outputs;
     const int64_t size = blockSamples(s);
     const int64_t blocks = (n + size - 1) / size;
-    inHalves([&](int half) {
+    inHalves(macsPerSample(s) * static_cast<double>(n), [&](int half) {
         std::vector<int64_t> samples;
         Matrix columns;
         Matrix rows;

@@ -69,7 +69,7 @@ double LayerTuner::evaluate(const Matrix& w, const Vector& b) const
     const int64_t size = blockSamples(m_shape);
     const int64_t blocks = (m_data.samples + size - 1) / size;
     std::vector<double> sse(static_cast<size_t>(blocks)); // summed in block order: deterministic
-    inHalves([&](int half) {
+    inHalves(macsPerSample(m_shape) * static_cast<double>(m_data.samples), [&](int half) {
         std::vector<int64_t> samples;
         Matrix columns;
         Matrix y;
@@ -152,7 +152,7 @@ Expected<void> LayerTuner::train(int phase)
             const std::span<const int64_t> batch(order.data() + begin, static_cast<size_t>(count));
             const float gain = 2.0f / static_cast<float>(count * m_shape.rowsPerSample * m_shape.outputs);
             const size_t first = static_cast<size_t>(count + 1) / 2;
-            inHalves([&](int half) {
+            inHalves(2.0 * macsPerSample(m_shape) * static_cast<double>(count), [&](int half) {
                 accumulateGradient(half == 0 ? batch.first(first) : batch.subspan(first), *w, gain,
                                    halves[static_cast<size_t>(half)]);
             });
@@ -192,7 +192,7 @@ Expected<void> LayerTuner::rescaleNeurons()
         return makeError(Errc::Cancelled, "tuning cancelled");
     const int64_t size = blockSamples(m_shape);
     const int64_t blocks = (m_data.samples + size - 1) / size;
-    inHalves([&](int half) {
+    inHalves(macsPerSample(m_shape) * static_cast<double>(m_data.samples), [&](int half) {
         std::vector<int64_t> samples;
         Matrix columns;
         Matrix z;
@@ -210,8 +210,10 @@ Expected<void> LayerTuner::rescaleNeurons()
         }
     });
 
+    // 31 scales tried, each a pass of a few operations over a neuron's kept values.
+    constexpr double kSearchCostPerValue = 31.0 * 4.0;
     std::vector<float> scales(static_cast<size_t>(m), 1.0f);
-    inHalves([&](int half) {
+    inHalves(kSearchCostPerValue * static_cast<double>(kept * m), [&](int half) {
         Eigen::ArrayXf zj;
         Eigen::ArrayXf tj;
         Eigen::ArrayXf y;

@@ -12,6 +12,7 @@
 
 namespace nnb::tune::detail {
 
+/// Counts done work units against a total and turns them into throttled progress reports.
 class ProgressMeter {
 public:
     ProgressMeter(const RunContext& ctx, double totalUnits)
@@ -36,8 +37,6 @@ public:
         }
         return !m_ctx.cancelled();
     }
-
-    const RunContext& context() const { return m_ctx; }
 
 private:
     const RunContext& m_ctx;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "nnb/quant/weight_quantizer.h"
-#include "tune/hardware_layer.h"
+#include "tune/fake_quant.h"
 #include "tune/trainable_layer.h"
 
 namespace nnb::tune::detail {
@@ -17,7 +17,7 @@ namespace nnb::tune::detail {
 /// exact quantizeWeights() once per epoch; project() then moves the codes per batch at a cost
 /// that fits the scheme:
 /// - Uniform re-rounds every weight on the epoch's grid (its scales and zero points), a pass
-///   of inline arithmetic: quantizeWeights() itself costs ~30 ns per weight here, more than the
+///   of inline arithmetic: quantizeWeights() itself costs tens of ns per weight, more than the
 ///   products of a dense layer's batch;
 /// - KMeans moves each weight to the nearest value of the epoch's codebook;
 /// - PowerOfTwo, Ternary and Binary re-quantise exactly;

@@ -66,14 +66,16 @@ inline void shuffle(std::vector<int64_t>& order, std::mt19937_64& rng)
         std::swap(order[i - 1], order[static_cast<size_t>(rng() % i)]);
 }
 
-/// Runs \p work(0) and \p work(1), the two halves of a job, on two threads when the machine
-/// has two cores, and rethrows an exception of either. The split is always in two, so the
-/// results (each half summed on its own, the halves combined in order) never depend on the
-/// machine.
+/// Runs \p work(0) and \p work(1), the two halves of a job of about \p macs multiply-adds, on
+/// two threads when the machine has two cores and the job is worth a thread (starting one costs
+/// tens of microseconds, and milliseconds on a loaded machine), and rethrows an exception of
+/// either. The split is always in two, so the results (each half summed on its own, the halves
+/// combined in order) never depend on the machine.
 template <class Work>
-void inHalves(Work&& work)
+void inHalves(double macs, Work&& work)
 {
-    if (std::thread::hardware_concurrency() < 2) {
+    constexpr double kMacsPerThread = 4e6; // ~1 ms of products
+    if (macs < kMacsPerThread || std::thread::hardware_concurrency() < 2) {
         work(0);
         work(1);
         return;

@@ -17,6 +17,7 @@
 
 #include "nnb/exec/executor.h"
 #include "tune/end_to_end.h"
+#include "tune/fake_quant.h"
 #include "tune/hardware_layer.h"
 #include "tune/layer_tuner.h"
 #include "tune/progress_meter.h"
@@ -142,7 +143,7 @@ Expected<Calibration> calibrate(const TransformedNetwork& network, const Trainab
     Calibration c;
     NNB_TRY(c.input, addContext(detail::calibrateSignal(x.data(), x.f.size(), hw.inputBits, hw), "input"));
     NNB_TRY(c.output, addContext(detail::calibrateSignal(target.data(), target.f.size(), hw.outputBits, hw), "output"));
-    quant::fakeQuantize(x.data(), x.f.size(), c.input);
+    detail::FakeQuant(c.input).apply(x.data(), static_cast<Eigen::Index>(x.f.size()));
     c.quantizedInputs = std::move(x.f);
     return c;
 }

@@ -133,9 +133,10 @@ struct TuneResult {
 ///
 /// \p labels holds one class per image; it may be null unless options.endToEnd is set.
 ///
-/// Deterministic for a given options.seed, on any machine: the work that runs on two threads is
-/// always split in the same two halves. Progress is reported at most every ~50 ms; cancellation
-/// is polled per mini-batch.
+/// Deterministic for a given options.seed: the work that runs on two threads is always split in
+/// the same two halves, whatever the number of cores. (Eigen sizes its product blocks by the
+/// CPU's caches, so another machine may round differently.) Progress is reported at most every
+/// ~50 ms; cancellation is polled per mini-batch.
 ///
 /// \returns the tuned network and a report per layer; InvalidArgument for unusable \p images,
 /// \p labels or options; UnsupportedOp when a BatchNormalization follows a trainable layer (run
