@@ -130,7 +130,7 @@ void printAssessment(const Assessment& a)
             layers.addRow(std::move(row));
         }
         fmt::print("\nper-layer error against the float network (first {} test images; cosine and max abs: {})\n{}",
-                   withLayers.front()->layers.empty() ? 0 : 256, last.stage, layers.render());
+                   a.layerImages, last.stage, layers.render());
     }
     if (a.adc.conversions > 0)
         fmt::print("ADC ({}): {} conversions, {:.3f} % clipped; {} crossbar tiles\n", a.adcMode, a.adc.conversions,

@@ -102,6 +102,7 @@ nlohmann::json assessmentToJson(const Assessment& a)
              {"adc", {{"mode", a.adcMode}, {"conversions", a.adc.conversions}, {"clipped", a.adc.clipped},
                       {"clipped_fraction", a.adc.clippedFraction()}}},
              {"tiles", a.tiles},
+             {"layer_error_images", a.layerImages},
              {"seconds", a.seconds}};
     if (a.monteCarlo) {
         const MonteCarloReport& mc = *a.monteCarlo;

@@ -75,6 +75,7 @@ struct Assessment {
     Diagnostics diagnostics;
     double seconds = 0.0;
     double quantizeSeconds = 0.0; ///< calibrating and quantising the final network (part of the transformation)
+    int64_t layerImages = 0;      ///< test images the per-layer errors were measured on
 
     /// \returns the stage called \p name, or nullptr.
     const StageReport* stage(const std::string& name) const;

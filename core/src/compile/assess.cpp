@@ -143,6 +143,7 @@ Expected<Assessment> assess(const CompileResult& compiled, const data::Dataset& 
     const int64_t layerCount = std::min<int64_t>(options.layerImages, test.count);
     const ir::Tensor layerInput = test.batch(0, std::max<int64_t>(layerCount, 1));
     std::vector<ir::Tensor> originalValues;
+    a.layerImages = std::max<int64_t>(layerCount, 0);
     if (layerCount > 0) {
         NNB_TRY(originalValues, reference.runAll({layerInput}, subContext(ctx, 0, 50, "float")));
     }
