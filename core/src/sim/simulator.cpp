@@ -14,12 +14,15 @@ namespace nnb::sim {
 
 namespace {
 
+/// The neuron function of a core-op, parsed once (not per element).
+enum class Neuron { None, Relu, Ramp };
+
 /// One CoreOp programmed on its tiles: per group, column blocks of at most `cols` outputs.
 struct ProgrammedCoreOp {
     ir::Node node; ///< a copy: the conv geometry comes from its attributes
     CoreOpQuant quant;
     detail::CoreOpLayout layout;
-    std::string activation;
+    Neuron activation = Neuron::None;
     bool partial = false;
     struct Tile {
         int64_t group = 0;
@@ -30,12 +33,18 @@ struct ProgrammedCoreOp {
     std::vector<int64_t> columnSums; ///< Σ_i w_ij per output (zero-point correction)
 };
 
-double neuron(const std::string& activation, double y)
+Neuron parseNeuron(const std::string& name)
 {
-    if (activation == "relu")
-        return std::max(y, 0.0);
-    if (activation == "ramp")
-        return std::clamp(y, 0.0, 1.0);
+    return name == "relu" ? Neuron::Relu : name == "ramp" ? Neuron::Ramp : Neuron::None;
+}
+
+double neuron(Neuron activation, double y)
+{
+    switch (activation) {
+    case Neuron::Relu: return std::max(y, 0.0);
+    case Neuron::Ramp: return std::clamp(y, 0.0, 1.0);
+    case Neuron::None: break;
+    }
     return y;
 }
 
@@ -160,7 +169,7 @@ Expected<void> runCoreOp(const ProgrammedCoreOp& op, const std::vector<const ir:
     return {};
 }
 
-Expected<void> runAccumulate(const AccumulateQuant& aq, const std::string& activation,
+Expected<void> runAccumulate(const AccumulateQuant& aq, Neuron activation,
                              const std::vector<const ir::Tensor*>& inputs, std::vector<ir::Tensor>& outputs)
 {
     ir::Tensor& out = outputs[0];
@@ -206,7 +215,7 @@ Expected<Simulator> Simulator::create(const QuantizedNetwork& network, const Sim
         auto op = std::make_shared<ProgrammedCoreOp>();
         op->node = node;
         op->quant = cq;
-        op->activation = node.attrs.getString("activation", "none");
+        op->activation = parseNeuron(node.attrs.getString("activation", "none"));
         op->partial = !cq.output.has_value();
         NNB_TRY(op->layout, detail::layoutOf(node, *graph.value(node.inputs[1]).constant));
         const detail::CoreOpLayout& l = op->layout;
@@ -267,9 +276,10 @@ Expected<Simulator> Simulator::create(const QuantizedNetwork& network, const Sim
                 return {};
             };
         } else if (const auto& aq = state->accumulates[id]) {
-            execOptions.kernels[id] = [aq](const ir::Node& node, const std::vector<const ir::Tensor*>& in,
-                                           std::vector<ir::Tensor>& out) {
-                return runAccumulate(*aq, node.attrs.getString("activation", "none"), in, out);
+            const Neuron activation = parseNeuron(graph.node(static_cast<ir::NodeId>(id)).attrs.getString("activation", "none"));
+            execOptions.kernels[id] = [aq, activation](const ir::Node&, const std::vector<const ir::Tensor*>& in,
+                                                       std::vector<ir::Tensor>& out) {
+                return runAccumulate(*aq, activation, in, out);
             };
         }
     }
