@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "nnb/support/yaml_overrides.h"
 
 #include "support/yaml_section.h"
 
@@ -168,37 +167,13 @@ Expected<Profile> parseProfile(std::string_view yaml, std::string_view sourceNam
     });
 }
 
-namespace {
-
-Expected<std::string> readText(const std::filesystem::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::error_code ec;
-    if (!in || std::filesystem::is_directory(path, ec))
-        return makeError(Errc::Io, "cannot read profile '" + path.string() + "': no such file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-} // namespace
-
-Expected<Profile> loadProfile(const std::filesystem::path& path)
-{
-    NNB_TRY(const std::string text, readText(path));
-    return parseProfile(text, path.filename().string());
-}
+Expected<Profile> loadProfile(const std::filesystem::path& path) { return loadProfile(path, {}); }
 
 Expected<Profile> loadProfile(const std::filesystem::path& path, const std::vector<std::string>& overrides)
 {
-    if (overrides.empty())
-        return loadProfile(path);
-    NNB_TRY(const std::string text, readText(path));
-    NNB_TRY(const std::string edited, addContext(applyYamlOverrides(text, overrides), path.filename().string()));
-    std::string applied = "with the overrides";
-    for (const std::string& o : overrides)
-        applied += " " + o;
-    return addContext(parseProfile(edited, path.filename().string()), applied);
+    return detail::loadYamlFile<Profile>(path, overrides, "profile", [](std::string_view text, std::string_view file) {
+        return parseProfile(text, file);
+    });
 }
 
 Expected<void> validateProfile(const Profile& p)

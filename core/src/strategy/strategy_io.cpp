@@ -4,7 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "nnb/support/yaml_overrides.h"
 
 #include "support/yaml_section.h"
 
@@ -122,37 +121,13 @@ Expected<Strategy> parseStrategy(std::string_view yaml, std::string_view sourceN
                                                [&](const YAML::Node& root) -> Expected<Strategy> { return readStrategy(root, stem); });
 }
 
-namespace {
-
-Expected<std::string> readText(const std::filesystem::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::error_code ec;
-    if (!in || std::filesystem::is_directory(path, ec))
-        return makeError(Errc::Io, "cannot read strategy '" + path.string() + "': no such file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-} // namespace
-
-Expected<Strategy> loadStrategy(const std::filesystem::path& path)
-{
-    NNB_TRY(const std::string text, readText(path));
-    return parseStrategy(text, path.filename().string());
-}
+Expected<Strategy> loadStrategy(const std::filesystem::path& path) { return loadStrategy(path, {}); }
 
 Expected<Strategy> loadStrategy(const std::filesystem::path& path, const std::vector<std::string>& overrides)
 {
-    if (overrides.empty())
-        return loadStrategy(path);
-    NNB_TRY(const std::string text, readText(path));
-    NNB_TRY(const std::string edited, addContext(applyYamlOverrides(text, overrides), path.filename().string()));
-    std::string applied = "with the overrides";
-    for (const std::string& o : overrides)
-        applied += " " + o;
-    return addContext(parseStrategy(edited, path.filename().string()), applied);
+    return detail::loadYamlFile<Strategy>(path, overrides, "strategy", [](std::string_view text, std::string_view file) {
+        return parseStrategy(text, file);
+    });
 }
 
 std::string strategyToYaml(const Strategy& s)

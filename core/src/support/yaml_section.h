@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -14,6 +16,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "nnb/support/expected.h"
+#include "nnb/support/yaml_overrides.h"
 
 namespace nnb::detail {
 
@@ -180,6 +183,29 @@ Expected<T> parseYamlDocument(std::string_view yaml, const std::string& sourceLa
                                                ": " + e.msg,
                                            {sourceLabel}});
     }
+}
+
+/// Reads the YAML file at \p path, applies "section.key=value" \p overrides (applyYamlOverrides)
+/// and hands the text to \p parse(text, fileName); \p what ("profile", "strategy") names the
+/// kind of file in errors. Shared by the profile and strategy loaders.
+template <class T, class Parse>
+Expected<T> loadYamlFile(const std::filesystem::path& path, const std::vector<std::string>& overrides, const char* what,
+                         Parse parse)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(path, ec))
+        return makeError(Errc::Io, std::string("cannot read ") + what + " '" + path.string() + "': no such file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string file = path.filename().string();
+    if (overrides.empty())
+        return parse(text.str(), file);
+    NNB_TRY(const std::string edited, addContext(applyYamlOverrides(text.str(), overrides), file));
+    std::string applied = "with the overrides";
+    for (const std::string& o : overrides)
+        applied += " " + o;
+    return addContext(parse(edited, file), applied);
 }
 
 } // namespace nnb::detail
