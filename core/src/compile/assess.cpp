@@ -103,6 +103,7 @@ tune::HardwareQuant hardwareQuantFor(const hw::Profile& profile, const strategy:
     hw.range = q.signalRange;
     hw.percentile = q.percentile;
     hw.rampNeuron = profile.isSpiking();
+    hw.outputExpansion = strategy.quantization.outputExpansion;
     return hw;
 }
 

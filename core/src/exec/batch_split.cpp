@@ -128,6 +128,7 @@ bool keepsSamplesIndependent(
         return onlyFirstBatched() && (perm.empty() ? rankOf(0) == 1 : perm[0] == 0);
     }
     case OpKind::Quantize: // internal: elementwise
+    case OpKind::MergeCopies: // internal: per row
         return onlyFirstBatched();
     case OpKind::Slice: // internal routing along a feature axis (default 1)
     case OpKind::Select:

@@ -42,6 +42,7 @@ Expected<void> runKernel(const KernelCall& call)
     case OpKind::Select: return runSelect(call);
     case OpKind::Accumulate: return runAccumulate(call);
     case OpKind::Quantize: return runQuantize(call);
+    case OpKind::MergeCopies: return runMergeCopies(call);
     }
     return makeError(Errc::Internal, "the executor has no kernel for this op");
 }

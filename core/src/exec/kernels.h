@@ -86,6 +86,7 @@ struct KernelCall {
 [[nodiscard]] Expected<void> runAccumulate(const KernelCall& call);
 /// Internal Quantize (fake quantisation of a signal), in kernels_elementwise.cpp.
 [[nodiscard]] Expected<void> runQuantize(const KernelCall& call);
+[[nodiscard]] Expected<void> runMergeCopies(const KernelCall& call);
 
 // ---- helpers shared by the kernels (kernels.cpp)
 

@@ -352,4 +352,27 @@ Expected<void> runQuantize(const KernelCall& call)
     return {};
 }
 
+// Internal MergeCopies: the host's decoding of re-encoded outputs, the mean of the copies.
+Expected<void> runMergeCopies(const KernelCall& call)
+{
+    NNB_TRY(const ir::Tensor* x, floatInput(call, 0, "x"));
+    const int64_t copies = call.node.attrs.getInt("copies", 1);
+    if (x->rank() != 2 || copies < 1 || x->shape[1] % copies != 0)
+        return makeError(Errc::InvalidArgument, "MergeCopies '" + call.node.name + "' needs [N, copies*C], got "
+                                                    + ir::shapeToString(x->shape) + " with copies = " + std::to_string(copies));
+    const int64_t n = x->shape[0], width = x->shape[1], c = width / copies;
+    NNB_RETURN_IF_ERROR(expectOutputShape(call, 0, {n, c}));
+    float* y = allocateFloat(call.outputs[0]);
+    const float* in = x->data();
+    const double inv = 1.0 / static_cast<double>(copies);
+    for (int64_t r = 0; r < n; ++r)
+        for (int64_t j = 0; j < c; ++j) {
+            double sum = 0.0;
+            for (int64_t i = 0; i < copies; ++i)
+                sum += static_cast<double>(in[r * width + i * c + j]);
+            y[r * c + j] = static_cast<float>(sum * inv);
+        }
+    return {};
+}
+
 } // namespace nnb::exec::detail

@@ -338,6 +338,23 @@ Expected<Shape> inferSelect(const Node& node, const Shape& x)
     return out;
 }
 
+Expected<Shape> inferMergeCopies(const Node& node, const Shape& x)
+{
+    const int64_t copies = node.attrs.getInt("copies", 1);
+    if (copies < 1)
+        return shapeError("MergeCopies needs copies >= 1, got " + std::to_string(copies));
+    if (x.size() != 2)
+        return shapeError("MergeCopies needs a matrix input [N, copies*C], got " + shapeToString(x));
+    Shape out = x;
+    if (x[1] != kDynamicDim) {
+        if (x[1] % copies != 0)
+            return shapeError("MergeCopies input width " + std::to_string(x[1]) + " is not a multiple of copies = "
+                              + std::to_string(copies));
+        out[1] = x[1] / copies;
+    }
+    return out;
+}
+
 Expected<Shape> inferAccumulate(const std::vector<Shape>& in)
 {
     Shape out = in[0];
@@ -406,6 +423,7 @@ Expected<Shape> inferPrimary(const Node& node, const std::vector<Shape>& in, con
     case OpKind::Select: return inferSelect(node, in[0]);
     case OpKind::Accumulate: return inferAccumulate(in);
     case OpKind::Quantize: return in[0];
+    case OpKind::MergeCopies: return inferMergeCopies(node, in[0]);
     }
     return makeError(Errc::Internal, "no shape rule for " + opStr(node));
 }

@@ -23,6 +23,8 @@ std::vector<PassId> defaultPipeline()
         PassId::PlaceHostOps,
         // Splitting last: every earlier pass may create core-ops, and all must fit.
         PassId::SplitMerge,
+        // After splitting, so that only a core-op whose widened copies still fit is re-encoded.
+        PassId::ReencodeOutputs,
     };
 }
 

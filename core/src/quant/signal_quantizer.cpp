@@ -21,6 +21,20 @@ int32_t SignalQuant::quantize(float x) const
 
 float SignalQuant::dequantize(int32_t q) const { return scale * static_cast<float>(q - zeroPoint); }
 
+SignalQuant SignalQuant::refined(int copies) const
+{
+    NNB_ASSERT(copies >= 1);
+    copies = std::max(copies, 1);
+    SignalQuant q = *this;
+    q.scale = scale / static_cast<float>(copies);
+    q.zeroPoint = zeroPoint * copies;
+    q.qmin = qmin * copies;
+    q.qmax = qmax * copies;
+    while ((1 << (q.bits - bits)) < copies)
+        ++q.bits;
+    return q;
+}
+
 SignalQuant SignalQuant::fromRange(Range range, int bits, bool isSigned)
 {
     const int minBits = isSigned ? 2 : 1;

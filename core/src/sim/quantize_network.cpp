@@ -3,6 +3,7 @@
 // (the rules are in nnb/sim/network.h).
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <numeric>
 
@@ -230,7 +231,8 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
         const ir::Node& node = graph->node(id);
         if (node.op == ir::OpKind::CoreOp)
             info[signals.find(node.inputs[0])].readByCrossbar = true;
-        if (isRouting(node.op) || node.op == ir::OpKind::Quantize)
+        // MergeCopies decodes re-encoded copies on the host: its output is exact, not a new signal.
+        if (isRouting(node.op) || node.op == ir::OpKind::Quantize || node.op == ir::OpKind::MergeCopies)
             continue;
         for (ir::ValueId out : node.outputs) {
             if (out == ir::kNoValue || (node.op == ir::OpKind::CoreOp && isPartialOutput(out)))
@@ -240,6 +242,18 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
             const std::string act = node.attrs.getString("activation", "none");
             s.producedByNeuron |= (node.op == ir::OpKind::CoreOp || node.op == ir::OpKind::Accumulate) && act != "none";
         }
+    }
+
+    // The host computes in float: a host op's output no crossbar reads (a final Softmax) is not
+    // quantised again.
+    for (auto it = info.begin(); it != info.end();) {
+        std::vector<ir::ValueId>& sources = it->second.sources;
+        if (!it->second.readByCrossbar)
+            std::erase_if(sources, [&](ir::ValueId v) {
+                const ir::NodeId p = graph->value(v).producer;
+                return p != ir::kNoNode && graph->node(p).op != ir::OpKind::CoreOp && graph->node(p).op != ir::OpKind::Accumulate;
+            });
+        it = sources.empty() ? info.erase(it) : std::next(it);
     }
 
     // Quantisers the caller fixed, as unsigned codes: a signed symmetric grid shifted by its qmax.
@@ -345,6 +359,25 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
         cq.input = in;
         const std::string activation = node.attrs.getString("activation", "none");
         const bool partial = isPartialOutput(node.outputs[0]);
+
+        // Data re-encoding (passes: reencode-outputs): copy i's bias is offset by (i − (k−1)/2)/k of
+        // the output's code step, so that the mean of the k quantised copies is the output on a
+        // grid k times finer (Hermite's identity).
+        if (const int64_t copies = node.attrs.getInt("copies", 1); copies > 1 && !partial && options.stages.io) {
+            const float step = ensureQuant(node.outputs[0]).scale;
+            if (node.inputs.size() < 3 || node.inputs[2] == ir::kNoValue || !graph->value(node.inputs[2]).isConstant()
+                || layout.outputs % copies != 0)
+                return makeError(Errc::InvalidArgument, "core-op '" + node.name + "' has " + std::to_string(copies)
+                                                            + " output copies but no bias or a width that is not a multiple");
+            ir::Tensor b = *graph->value(node.inputs[2]).constant;
+            const int64_t width = layout.outputs / copies;
+            for (int64_t o = 0; o < layout.outputs; ++o) {
+                const double i = static_cast<double>(o / width);
+                b.f[static_cast<size_t>(o)] += static_cast<float>((i - 0.5 * static_cast<double>(copies - 1))
+                                                                  / static_cast<double>(copies) * step);
+            }
+            graph->value(node.inputs[2]).constant = std::make_shared<const ir::Tensor>(std::move(b));
+        }
 
         // Weights: exact integers for structural ones; partials of one Accumulate together.
         if (cq.structural && allIntegers(w)) {

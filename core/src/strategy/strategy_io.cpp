@@ -92,6 +92,7 @@ Strategy readStrategy(const YAML::Node& root, const std::string& defaultName)
         if (q.has("adc_range"))
             o.adcRange = q.choice("adc_range", kAdcRanges);
         o.adcPercentile = q.numberOr("adc_percentile", 50.001, 100, o.adcPercentile);
+        o.outputExpansion = q.integerOr("output_expansion", 1, 64, o.outputExpansion);
         q.rejectUnknownKeys();
     }
     if (top.has("tuning")) {
@@ -158,6 +159,7 @@ std::string strategyToYaml(const Strategy& s)
     out << YAML::Key << "percentile" << YAML::Value << q.percentile;
     out << YAML::Key << "adc_range" << YAML::Value << keyOf(kAdcRanges, q.adcRange);
     out << YAML::Key << "adc_percentile" << YAML::Value << q.adcPercentile;
+    out << YAML::Key << "output_expansion" << YAML::Value << q.outputExpansion;
     out << YAML::EndMap;
     const TuningStrategy& t = s.tuning;
     out << YAML::Key << "tuning" << YAML::Value << YAML::BeginMap;

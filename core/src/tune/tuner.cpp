@@ -132,8 +132,19 @@ struct Calibration {
     std::vector<float> quantizedInputs; ///< [samples, sampleSize]
 };
 
-Expected<Calibration> calibrate(const TransformedNetwork& network, const TrainableLayer& layer, const ir::Tensor& images,
-                                const ir::Tensor& target, const HardwareQuant& hw, const RunContext& ctx)
+/// \returns the network's logits: its first output, or the input of the Softmax producing it.
+ir::ValueId logitsOf(const ir::Graph& graph)
+{
+    if (graph.outputs().empty())
+        return ir::kNoValue;
+    const ir::ValueId out = graph.outputs().front();
+    const ir::NodeId p = graph.value(out).producer;
+    return p != ir::kNoNode && graph.node(p).op == ir::OpKind::Softmax ? graph.node(p).inputs[0] : out;
+}
+
+Expected<Calibration> calibrate(const ir::Graph& graph, const TransformedNetwork& network, const TrainableLayer& layer,
+                                const ir::Tensor& images, const ir::Tensor& target, const HardwareQuant& hw,
+                                const RunContext& ctx)
 {
     NNB_TRY(std::vector<ir::Tensor> values, network.run(images, {layer.input}, ctx));
     ir::Tensor& x = values.front();
@@ -143,6 +154,8 @@ Expected<Calibration> calibrate(const TransformedNetwork& network, const Trainab
     Calibration c;
     NNB_TRY(c.input, addContext(detail::calibrateSignal(x.data(), x.f.size(), hw.inputBits, hw), "input"));
     NNB_TRY(c.output, addContext(detail::calibrateSignal(target.data(), target.f.size(), hw.outputBits, hw), "output"));
+    if (hw.outputExpansion > 1 && layer.output == logitsOf(graph))
+        c.output = c.output.refined(hw.outputExpansion); // the host decodes re-encoded copies
     detail::FakeQuant(c.input).apply(x.data(), static_cast<Eigen::Index>(x.f.size()));
     c.quantizedInputs = std::move(x.f);
     return c;
@@ -181,9 +194,9 @@ Expected<TuneResult> tune(const ir::Graph& original, const HardwareQuant& hw, co
     const auto start = std::chrono::steady_clock::now();
     NNB_RETURN_IF_ERROR(validateImages(original, images, "calibration images"));
     if (options.epochs < 0 || options.batchSize < 1 || !std::isfinite(options.learningRate) || options.learningRate <= 0.0
-        || options.endToEndEpochs < 0)
-        return makeError(Errc::InvalidArgument,
-                         "tuning needs epochs >= 0, end-to-end epochs >= 0, a batch size >= 1 and a positive learning rate");
+        || options.endToEndEpochs < 0 || hw.outputExpansion < 1)
+        return makeError(Errc::InvalidArgument, "tuning needs epochs >= 0, end-to-end epochs >= 0, a batch size >= 1, a "
+                                                "positive learning rate and an output expansion >= 1");
     const int64_t samples = images.shape[0];
     if (options.endToEnd && (labels == nullptr || static_cast<int64_t>(labels->size()) != samples))
         return makeError(Errc::InvalidArgument, "end-to-end tuning needs one label per calibration image");
@@ -217,7 +230,7 @@ Expected<TuneResult> tune(const ir::Graph& original, const HardwareQuant& hw, co
     TuneResult result;
     for (size_t k = 0; k < layers.size(); ++k) {
         const TrainableLayer& layer = layers[k];
-        NNB_TRY(Calibration c, addContext(calibrate(network, layer, images, targets[k], hw, ctx), layerContext(layer)));
+        NNB_TRY(Calibration c, addContext(calibrate(original, network, layer, images, targets[k], hw, ctx), layerContext(layer)));
         detail::LayerData data;
         data.samples = samples;
         data.inputs = std::move(c.quantizedInputs);
@@ -279,7 +292,7 @@ Expected<ir::Tensor> runQuantized(const ir::Graph& net, const HardwareQuant& hw,
     TransformedNetwork running(net);
     for (size_t k = 0; k < layers.size(); ++k) {
         const TrainableLayer& layer = layers[k];
-        NNB_TRY(const Calibration c, addContext(calibrate(calibrating, layer, calibrationImages, targets[k], hw, ctx),
+        NNB_TRY(const Calibration c, addContext(calibrate(net, calibrating, layer, calibrationImages, targets[k], hw, ctx),
                                                 layerContext(layer)));
         NNB_TRY(detail::Matrix wq, addContext(detail::quantizedWeights(layer.shape, layer.weight, hw.weights),
                                               layerContext(layer)));

@@ -40,6 +40,13 @@ struct SignalQuant {
     /// \p bits must be in [1, 24] (unsigned) or [2, 24] (signed) and \p range finite with
     /// lo <= hi; violations are programmer errors (NNB_ASSERT), clamped in release builds.
     static SignalQuant fromRange(Range range, int bits, bool isSigned);
+
+    /// \returns the grid \p copies times finer over the same range: scale/copies, with zero point,
+    /// qmin and qmax times copies (bits grown by ceil(log2 copies)). It is what the host decodes
+    /// from data re-encoding over \p copies neurons with offset biases (passes: reencode-outputs):
+    /// the mean of the copies' dequantised codes equals refined(copies) applied to the value.
+    /// \p copies >= 1.
+    SignalQuant refined(int copies) const;
 };
 
 /// Replaces each of the \p n values at \p data by q.dequantize(q.quantize(value)), in place:

@@ -10,7 +10,11 @@
 // or an Accumulate), a linear CoreOp read out of the chip, or a host op. Its codes are unsigned
 // with a zero point (asymmetric), calibrated on the compiled float network's activations; a
 // signal read by a crossbar has the profile's input bits, any other the neuron's output bits.
-// Partial sums read only by an Accumulate stay exact integers (digital accumulation).
+// Partial sums read only by an Accumulate stay exact integers (digital accumulation). The host
+// computes in float: a host op's output that no crossbar reads (a final Softmax) is not quantised,
+// and MergeCopies decodes re-encoded outputs exactly (a core-op with "copies" = k gets bias
+// offsets (i − (k−1)/2)/k of its output step per copy i, so the decoded mean lies on
+// SignalQuant::refined(k)).
 // A structural CoreOp with integer weights (the ReLU max-tree) keeps its input's quantiser, so
 // max pooling stays exact in integers.
 //

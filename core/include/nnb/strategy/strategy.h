@@ -47,6 +47,10 @@ struct QuantizationStrategy {
     double percentile = 99.99;
     AdcRangePolicy adcRange = AdcRangePolicy::Calibrated;
     double adcPercentile = 99.9; ///< calibrated ADC: percentile of the reads each array's range covers (rare larger reads clip)
+    /// Data re-encoding of the network's outputs (the logits read off the chip): each output
+    /// value is carried by this many neurons whose biases are offset by fractions of one code
+    /// step, which the host sums into expansion·(2^bits − 1) levels. 1: off.
+    int outputExpansion = 1;
 };
 
 /// Layer-wise fine-tuning (ASPLOS'18 §fine-tuning), run when enabled or asked for (--tune).
