@@ -46,6 +46,20 @@ struct CompileCommandOptions {
     int threads = 0;
 };
 
+struct MapCommandOptions {
+    std::filesystem::path model;
+    std::string profile = app::kDefaultProfileId; ///< a profile id (profiles/<id>.yaml) or a file path
+    std::string placer = "anneal";                ///< sequential, greedy or anneal
+    uint64_t seed = 1;
+    int64_t annealMoves = 0;                      ///< 0: automatic
+    double timeLimitSeconds = 10.0;
+    std::filesystem::path reportPath;             ///< optional JSON report
+    std::vector<std::string> profileOverrides;    ///< --set section.key=value
+};
+
+/// `nnbridge map`: place a compiled network on the profile's core mesh; routing, costs, schedule.
+[[nodiscard]] Expected<void> runMap(const MapCommandOptions& options);
+
 /// `nnbridge compile`: transform a network for a profile; per-layer resources and totals.
 [[nodiscard]] Expected<void> runCompile(const CompileCommandOptions& options);
 /// `nnbridge passes`: list the registered passes and the default pipeline.

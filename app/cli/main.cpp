@@ -76,6 +76,25 @@ int main(int argc, char** argv)
                          "Fine-tune the network layer by layer (and end-to-end) for the profile's quantisation first");
     compileCmd->add_option("--threads", compileOptions.threads, "Worker threads (0: all cores)")->check(CLI::NonNegativeNumber);
 
+    nnb::cli::MapCommandOptions mapOptions;
+    auto* mapCmd = app.add_subcommand("map", "Place a compiled network on the profile's core mesh: routing, latency, "
+                                             "energy and pipelined throughput");
+    mapCmd->add_option("model", mapOptions.model, "ONNX model file (default: the shipped LeNet)");
+    mapCmd->add_option("--profile,-p", mapOptions.profile, "Profile id (see `nnbridge profiles`) or YAML file")
+        ->capture_default_str();
+    mapCmd->add_option("--placer", mapOptions.placer, "Placement: sequential, greedy or anneal")
+        ->check(CLI::IsMember({"sequential", "greedy", "anneal"}))
+        ->capture_default_str();
+    mapCmd->add_option("--seed", mapOptions.seed, "Seed of the annealer")->capture_default_str();
+    mapCmd->add_option("--moves", mapOptions.annealMoves, "Annealing moves (0: 200 per tile, at least 20,000)")
+        ->check(CLI::NonNegativeNumber);
+    mapCmd->add_option("--time-limit", mapOptions.timeLimitSeconds, "Annealing time limit in seconds")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    mapCmd->add_option("--report", mapOptions.reportPath, "Write the JSON mapping report to this file");
+    mapCmd->add_option("--set", mapOptions.profileOverrides,
+                       "Override a profile key, e.g. --set chip.mesh_width=4 (repeatable)");
+
     auto* passesCmd = app.add_subcommand("passes", "List the compiler passes and the default pipeline");
     auto* profilesCmd = app.add_subcommand("profiles", "List the shipped hardware profiles");
     app.add_subcommand("default", "Run the embedded default job headless (shipped network, data sample, profile)");
@@ -99,6 +118,11 @@ int main(int argc, char** argv)
         return report(nnb::cli::runEval(eval));
     if (*compileCmd)
         return report(nnb::cli::runCompile(compileOptions));
+    if (*mapCmd) {
+        if (mapOptions.model.empty())
+            mapOptions.model = nnb::app::defaultModelPath();
+        return report(nnb::cli::runMap(mapOptions));
+    }
     if (*passesCmd) {
         nnb::cli::runListPasses();
         return 0;

@@ -72,6 +72,85 @@ nlohmann::json compileReportToJson(const CompileResult& result, const std::strin
     return report;
 }
 
+namespace {
+
+nlohmann::json breakdownToJson(const mapping::CostBreakdown& c)
+{
+    return {{"crossbar", c.crossbar}, {"adc_dac", c.adcDac}, {"digital", c.digital},
+            {"noc", c.noc},           {"spikes", c.spikes},  {"total", c.total()}};
+}
+
+} // namespace
+
+nlohmann::json mappingToJson(const mapping::MappingResult& r, const std::string& modelPath)
+{
+    using nlohmann::json;
+    json layers = json::array();
+    for (const auto& l : r.layers)
+        layers.push_back({{"layer", l.layer},
+                          {"cores", l.cores},
+                          {"latency_ns", breakdownToJson(l.latencyNs)},
+                          {"energy_pj", breakdownToJson(l.energyPj)},
+                          {"traffic_out", l.trafficOut}});
+    json cores = json::array();
+    for (const auto& c : r.cores) {
+        json core{{"core", c.core}, {"x", c.x}, {"y", c.y}, {"tile", c.tile}};
+        if (c.tile >= 0) {
+            core["tile_name"] = c.tileName;
+            core["layer"] = c.layer;
+            core["utilization_percent"] = c.utilizationPercent;
+            core["traffic_in"] = c.trafficIn;
+            core["traffic_out"] = c.trafficOut;
+            core["busy_ns"] = c.busyNs;
+        }
+        cores.push_back(std::move(core));
+    }
+    json links = json::array();
+    for (const auto& l : r.links)
+        if (l.traffic > 0)
+            links.push_back({{"from", l.from}, {"to", l.to}, {"traffic", l.traffic}, {"busy_ns", l.busyNs}});
+    json diagnostics = json::array();
+    for (const auto& d : r.diagnostics)
+        diagnostics.push_back({{"severity", toString(d.severity)}, {"where", d.where}, {"message", d.message}});
+    const auto& s = r.schedule;
+    json report{{"nnbridge_report", "map"},
+                {"version", kMappingReportVersion},
+                {"model", modelPath},
+                {"profile", r.profileId},
+                {"mesh", {r.mesh.width, r.mesh.height}},
+                {"placer", mapping::toString(r.placer)},
+                {"seed", r.seed},
+                {"traffic_unit", mapping::toString(r.unit)},
+                {"feasible", r.feasible},
+                {"tiles_needed", r.tilesNeeded},
+                {"cores_available", r.coresAvailable},
+                {"layers", layers},
+                {"diagnostics", diagnostics}};
+    if (r.feasible) {
+        report["totals"] = {{"traffic", r.totalTraffic},
+                            {"hop_traffic", r.hopTraffic},
+                            {"sequential_placement_hop_traffic", r.sequentialHopTraffic},
+                            {"max_link_traffic", r.maxLinkTraffic},
+                            {"max_link_busy_ns", r.maxLinkBusyNs},
+                            {"energy_pj", breakdownToJson(r.energyPj)},
+                            {"critical_path_ns", breakdownToJson(r.latencyNs)}};
+        report["schedule"] = {{"sequential_latency_ns", s.sequentialLatencyNs},
+                              {"sequential_throughput_per_s", s.sequentialThroughput},
+                              {"pipelined_latency_ns", s.pipelinedLatencyNs},
+                              {"initiation_interval_ns", s.initiationIntervalNs},
+                              {"pipelined_throughput_per_s", s.pipelinedThroughput},
+                              {"speedup", s.speedup},
+                              {"bottleneck", s.bottleneck}};
+        report["placement"] = {{"moves_tried", r.placement.movesTried},
+                               {"moves_accepted", r.placement.movesAccepted},
+                               {"seconds", r.placement.seconds},
+                               {"stopped_by_time_limit", r.placement.stoppedByTimeLimit}};
+        report["cores"] = cores;
+        report["links"] = links;
+    }
+    return report;
+}
+
 nlohmann::json assessmentToJson(const Assessment& a)
 {
     using nlohmann::json;

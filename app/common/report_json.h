@@ -9,6 +9,7 @@
 #include "nnb/assess.h"
 #include "nnb/compile.h"
 #include "nnb/eval/equivalence.h"
+#include "nnb/map/mapping.h"
 #include "nnb/support/expected.h"
 
 namespace nnb::app {
@@ -26,6 +27,13 @@ nlohmann::json assessmentToJson(const Assessment& assessment);
 
 /// \returns the layer-wise tuning figures as the report's "tuning" member.
 nlohmann::json tuningToJson(const tune::TuneResult& tuning);
+
+/// Version of the mapping report's JSON format (README.md, "Mapping onto the chip").
+inline constexpr int kMappingReportVersion = 1;
+
+/// \returns the mapping report (`nnbridge map --report`) as JSON: totals, schedule, per-layer
+/// costs, per-core placement and per-link load (format version kMappingReportVersion).
+nlohmann::json mappingToJson(const mapping::MappingResult& result, const std::string& modelPath);
 
 /// Writes \p json to \p path atomically (a temporary sibling renamed over the target), so an
 /// interrupted write never leaves a truncated report.

@@ -191,9 +191,10 @@ private slots:
         QVERIFY(r && r->feasible);
         // Transfer: 4 ns hop + 128 values x 8 bit / 1024 Gbit/s = 5 ns.
         QCOMPARE(r->schedule.sequentialLatencyNs, 640.0 + 5.0 + 640.0);
-        // Pipelined: conv2 starts at 0.25 x 640 + 5 = 165 ns, ends at 165 + 640 = 805 ns (its
-        // input ends at 645 ns, 80 ns per row before that bound).
-        QCOMPARE(r->schedule.pipelinedLatencyNs, 805.0);
+        // Pipelined: conv2 starts when 2 of 8 rows exist and a quarter of the bits crossed:
+        // 0.25 x 640 + 4 + 0.25 x 1 = 164.25 ns, and ends at 164.25 + 640 = 804.25 ns (its last
+        // input row arrives at 640 + 4 + 1/8 ns, 80 ns per output row before that bound).
+        QCOMPARE(r->schedule.pipelinedLatencyNs, 804.25);
         QCOMPARE(r->schedule.initiationIntervalNs, 640.0);
         QVERIFY(qFuzzyCompare(r->schedule.speedup, 1285.0 / 640.0));
     }

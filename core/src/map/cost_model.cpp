@@ -63,7 +63,9 @@ EdgeCost edgeCost(const TrafficEdge& edge, int hops, const hw::NocSpec& noc)
     EdgeCost c;
     const double bandwidth = noc.linkBandwidthGbitPerS > 0 ? noc.linkBandwidthGbitPerS : 1.0;
     if (hops > 0) {
-        c.latencyNs = hops * noc.hopLatencyNs + edge.wireBits / bandwidth;
+        c.hopNs = hops * noc.hopLatencyNs;
+        c.serialNs = edge.wireBits / bandwidth;
+        c.latencyNs = c.hopNs + c.serialNs;
         c.energyPj = edge.packets * hops * noc.hopEnergyPj;
     }
     return c;

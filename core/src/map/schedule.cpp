@@ -72,10 +72,16 @@ Schedule computeSchedule(const TileGraph& graph, const std::vector<TileCost>& ti
                 criticalEdge[ti] = e;
             }
             // The producer delivers its rows at its own pace: the fraction the first window
-            // needs is ready that far into the producer's run.
-            const double produced = start[p] + edge.startFraction * (finish[p] - start[p]);
-            st = std::max(st, produced + d);
-            fin = std::max(fin, finish[p] + d + lastRow);
+            // needs is ready that far into the producer's run, and crosses the link with that
+            // fraction of the bits. The last row arrives after the producer's last row, and no
+            // earlier than the link can carry all of the bits.
+            const EdgeCost& ec = edges[static_cast<size_t>(e)];
+            const double f = edge.startFraction;
+            const double produced = start[p] + f * (finish[p] - start[p]);
+            const double producerRows = std::max(1, graph.tiles[p].outputRows);
+            const double lastArrival = std::max(finish[p] + ec.hopNs + ec.serialNs / producerRows, produced + ec.hopNs + ec.serialNs);
+            st = std::max(st, produced + ec.hopNs + f * ec.serialNs);
+            fin = std::max(fin, lastArrival + lastRow);
         }
         finishSeq[ti] = ready + c;
         start[ti] = st;

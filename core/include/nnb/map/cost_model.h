@@ -34,7 +34,9 @@ struct TileCost {
 
 /// Cost of one traffic edge for one inference.
 struct EdgeCost {
-    double latencyNs = 0; ///< hops x hop latency + wire bits / link bandwidth
+    double hopNs = 0;     ///< hops x hop latency
+    double serialNs = 0;  ///< wire bits / link bandwidth (1 Gbit/s = 1 bit per ns)
+    double latencyNs = 0; ///< hopNs + serialNs
     double energyPj = 0;  ///< packets x hops x hop energy
 };
 

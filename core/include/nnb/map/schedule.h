@@ -20,7 +20,9 @@ namespace nnb::mapping {
 /// - Pipelined: tiles holding different layers work concurrently on successive inferences, and
 ///   a convolution's output rows stream to the next convolution as soon as its first window is
 ///   available (start offset = the producer's time for the rows the consumer's first output row
-///   needs, (kh - 1)·dilation + 1 - top pad of them). Interval between inferences (II) = the
+///   needs, (kh - 1)·dilation + 1 - top pad of them; that fraction of the bits crosses the link
+///   first). A tile finishes no earlier than its start plus its compute time, nor before its last
+///   input row has arrived plus the time for its last output row. Interval between inferences (II) = the
 ///   busiest core or link; throughput = 1 / II.
 struct Schedule {
     double sequentialLatencyNs = 0;      ///< one inference, no streaming
