@@ -86,7 +86,7 @@ int main(int argc, char** argv)
         ->check(CLI::IsMember({"sequential", "greedy", "anneal"}))
         ->capture_default_str();
     mapCmd->add_option("--seed", mapOptions.seed, "Seed of the annealer")->capture_default_str();
-    mapCmd->add_option("--moves", mapOptions.annealMoves, "Annealing moves (0: 200 per tile, at least 20,000)")
+    mapCmd->add_option("--moves", mapOptions.annealMoves, "Annealing moves (0: 1,000 per tile, at least 100,000)")
         ->check(CLI::NonNegativeNumber);
     mapCmd->add_option("--time-limit", mapOptions.timeLimitSeconds, "Annealing time limit in seconds")
         ->check(CLI::NonNegativeNumber)

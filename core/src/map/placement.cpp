@@ -192,7 +192,9 @@ Expected<void> anneal(const TileGraph& g, const Adjacency& adj, const Mesh& mesh
     };
 
     std::mt19937_64 rng(options.seed);
-    const int maxDim = std::max(mesh.width, mesh.height);
+    // Moves stay within a window around the tile: a quarter of the mesh at first (the greedy
+    // start is already good; refine it rather than scatter it), shrinking to neighbours.
+    const int startRadius = std::max(2, std::max(mesh.width, mesh.height) / 4);
     auto proposal = [&](int radius, int& a, int& cb) {
         a = static_cast<int>(below(rng, static_cast<uint64_t>(n)));
         const int ca = core[static_cast<size_t>(a)];
@@ -202,14 +204,14 @@ Expected<void> anneal(const TileGraph& g, const Adjacency& adj, const Mesh& mesh
         cb = y * mesh.width + x;
     };
 
-    // Initial temperature: half the mean cost increase of random moves, so a typical uphill move
+    // Initial temperature: half the mean cost increase of window moves, so a typical uphill move
     // is first accepted with probability e^-2; cooled geometrically to 1/1000 of it.
     double upSum = 0;
     int upCount = 0;
     for (int i = 0; i < 256; ++i) {
         int a = 0;
         int cb = 0;
-        proposal(maxDim, a, cb);
+        proposal(startRadius, a, cb);
         const int ca = core[static_cast<size_t>(a)];
         if (ca == cb)
             continue;
@@ -221,7 +223,7 @@ Expected<void> anneal(const TileGraph& g, const Adjacency& adj, const Mesh& mesh
     }
     const double t0 = upCount > 0 ? 0.5 * upSum / upCount : 1.0;
     const double tEnd = t0 * 1e-3;
-    const int64_t moves = options.annealMoves > 0 ? options.annealMoves : std::max<int64_t>(20000, int64_t{200} * n);
+    const int64_t moves = options.annealMoves > 0 ? options.annealMoves : std::max<int64_t>(100000, int64_t{1000} * n);
     const double cooling = std::pow(tEnd / t0, 1.0 / static_cast<double>(moves));
 
     double cost = hopTraffic(g, mesh, core);
@@ -243,7 +245,7 @@ Expected<void> anneal(const TileGraph& g, const Adjacency& adj, const Mesh& mesh
             best = core;
         }
         // The move window shrinks with the temperature: far jumps early, local swaps late.
-        const int radius = std::max(1, static_cast<int>(std::ceil(maxDim * temperature / t0)));
+        const int radius = std::max(1, static_cast<int>(std::ceil(startRadius * temperature / t0)));
         int a = 0;
         int cb = 0;
         proposal(radius, a, cb);

@@ -30,7 +30,7 @@ std::optional<Placer> parsePlacer(std::string_view name);
 struct PlacementOptions {
     Placer placer = Placer::Anneal;
     uint64_t seed = 1; ///< seeds the std::mt19937_64 of the annealer
-    /// Annealing moves (tile moves or swaps tried); 0 picks max(20,000, 200 x tiles). The result
+    /// Annealing moves (tile moves or swaps tried); 0 picks max(100,000, 1,000 x tiles). The result
     /// depends only on the seed and this count, unless the time limit stops the run first.
     int64_t annealMoves = 0;
     /// Wall-clock bound of the annealer. When it stops the run early the best placement so far is
