@@ -23,21 +23,6 @@
 namespace nnb::cli {
 namespace {
 
-Expected<hw::Profile> resolveProfile(const std::string& spec, const std::vector<std::string>& overrides)
-{
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(spec, ec))
-        return hw::loadProfile(spec, overrides);
-    const auto shipped = app::profileDir() / (spec + ".yaml");
-    if (std::filesystem::is_regular_file(shipped, ec))
-        return hw::loadProfile(shipped, overrides);
-    std::string known;
-    for (const auto& entry : std::filesystem::directory_iterator(app::profileDir(), ec))
-        if (entry.path().extension() == ".yaml")
-            known += (known.empty() ? "" : ", ") + entry.path().stem().string();
-    return makeError(Errc::InvalidArgument, "no profile '" + spec + "': give a file or one of: " + known);
-}
-
 std::string percent(double v) { return fmt::format("{:.1f}", v); }
 
 void printReport(const CompileResult& result, const std::optional<eval::Equivalence>& eq)
@@ -145,7 +130,7 @@ void printAssessment(const Assessment& a)
 Expected<void> runCompile(const CompileCommandOptions& options)
 {
     NNB_TRY(const auto model, onnx::importModel(options.model));
-    NNB_TRY(const auto profile, resolveProfile(options.profile, options.profileOverrides));
+    NNB_TRY(const auto profile, app::loadProfileSpec(options.profile, options.profileOverrides));
     strategy::Strategy strategy;
     if (!options.strategy.empty() || !options.strategyOverrides.empty()) {
         const auto file = options.strategy.empty() ? app::resourceDir() / "strategies" / "default.yaml" : options.strategy;

@@ -15,23 +15,6 @@
 namespace nnb::cli {
 namespace {
 
-/// A profile id (profiles/<id>.yaml) or a file, with "section.key=value" overrides applied by the
-/// core loader (the same rules as `nnbridge compile --set`).
-Expected<hw::Profile> loadMapProfile(const std::string& spec, const std::vector<std::string>& overrides)
-{
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(spec, ec))
-        return hw::loadProfile(spec, overrides);
-    const auto shipped = app::profileDir() / (spec + ".yaml");
-    if (std::filesystem::is_regular_file(shipped, ec))
-        return hw::loadProfile(shipped, overrides);
-    std::string known;
-    for (const auto& entry : std::filesystem::directory_iterator(app::profileDir(), ec))
-        if (entry.path().extension() == ".yaml")
-            known += (known.empty() ? "" : ", ") + entry.path().stem().string();
-    return makeError(Errc::InvalidArgument, "no profile '" + spec + "': give a file or one of: " + known);
-}
-
 std::string fixed(double v, int decimals = 1) { return fmt::format("{:.{}f}", v, decimals); }
 std::string general(double v) { return fmt::format("{:.4g}", v); }
 
@@ -89,7 +72,7 @@ Expected<void> runMap(const MapCommandOptions& options)
     if (!placer)
         return makeError(Errc::InvalidArgument, "unknown placer '" + options.placer + "': use sequential, greedy or anneal");
     NNB_TRY(const auto model, onnx::importModel(options.model));
-    NNB_TRY(const auto profile, loadMapProfile(options.profile, options.profileOverrides));
+    NNB_TRY(const auto profile, app::loadProfileSpec(options.profile, options.profileOverrides));
     fmt::print("map {} onto {} ({}x{} mesh, {} cores), placer {}, seed {}\n\n", model.source, profile.id,
                profile.chip.meshWidth, profile.chip.meshHeight, profile.chip.cores, options.placer, options.seed);
     NNB_TRY(const auto compiled, compile(model.graph, profile, strategy::Strategy{}));

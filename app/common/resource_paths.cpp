@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "resource_paths.h"
 
+#include "nnb/hw/profile_io.h"
+
 #include <cstdlib>
 #include <system_error>
 
@@ -32,5 +34,20 @@ std::filesystem::path profileDir() { return locate("NNB_PROFILE_DIR", "profiles"
 std::filesystem::path defaultModelPath() { return resourceDir() / "models" / "lenet.onnx"; }
 std::filesystem::path defaultDataSampleDir() { return resourceDir() / "data" / "fashion-mnist-sample"; }
 std::filesystem::path defaultProfilePath() { return profileDir() / (std::string(kDefaultProfileId) + ".yaml"); }
+
+Expected<hw::Profile> loadProfileSpec(const std::string& spec, const std::vector<std::string>& overrides)
+{
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(spec, ec))
+        return hw::loadProfile(spec, overrides);
+    const auto shipped = profileDir() / (spec + ".yaml");
+    if (std::filesystem::is_regular_file(shipped, ec))
+        return hw::loadProfile(shipped, overrides);
+    std::string known;
+    for (const auto& entry : std::filesystem::directory_iterator(profileDir(), ec))
+        if (entry.path().extension() == ".yaml")
+            known += (known.empty() ? "" : ", ") + entry.path().stem().string();
+    return makeError(Errc::InvalidArgument, "no profile '" + spec + "': give a file or one of: " + known);
+}
 
 } // namespace nnb::app

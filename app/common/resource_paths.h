@@ -2,6 +2,11 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <vector>
+
+#include "nnb/hw/profile.h"
+#include "nnb/support/expected.h"
 
 namespace nnb::app {
 
@@ -17,5 +22,10 @@ std::filesystem::path defaultModelPath();   ///< resources/models/lenet.onnx
 std::filesystem::path defaultDataSampleDir(); ///< resources/data/fashion-mnist-sample
 inline constexpr const char* kDefaultProfileId = "prime"; ///< profiles/prime.yaml
 std::filesystem::path defaultProfilePath();
+
+/// Loads the profile a user named: a file path, or the id of a shipped profile
+/// (profileDir()/<id>.yaml), with "section.key=value" \p overrides applied by hw::loadProfile.
+/// An unknown id is an error listing the shipped ids.
+[[nodiscard]] Expected<hw::Profile> loadProfileSpec(const std::string& spec, const std::vector<std::string>& overrides = {});
 
 } // namespace nnb::app
