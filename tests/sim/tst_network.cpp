@@ -8,6 +8,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "graph_builders.h"
 #include "nnb/assess.h"
@@ -301,6 +303,53 @@ private slots:
             QVERIFY2(net, net ? "" : (std::string(quant::toString(scheme)) + ": " + net.error().message).c_str());
             QCOMPARE(net->accumulates.size(), size_t{1});
             QVERIFY(sim::Simulator::create(*net));
+        }
+    }
+
+    // Which tiles share a weight scale: per tensor, every tile of a layer; per crossbar, the
+    // row-split tiles of one column block (their partial sums add as integers) but not the
+    // column blocks; per output channel, one scale per column. Each simulates like its float graph.
+    void granularityScopes()
+    {
+        const hw::Profile p = profile("generic", {"weights.bits=4"}); // 128x128: /1/Gemm is 7 rows x 2 columns of tiles
+        Loaded l = compileShipped("mlp.onnx", p);
+        using G = strategy::WeightGranularity;
+        for (const G g : {G::PerTensor, G::PerCrossbar, G::PerOutputChannel}) {
+            strategy::Strategy s;
+            s.quantization.granularity = g;
+            auto net = sim::quantizeNetwork(*l.compiled.compiled, p, quantizeOptionsFor(s), l.calibration);
+            QVERIFY2(net, net ? "" : net.error().message.c_str());
+            std::map<std::string, std::set<float>> scalesByAccumulate; // of /1/Gemm's tiles
+            std::set<float> scales;
+            const auto consumers = net->graph->consumers();
+            for (const sim::CoreOpQuant& c : net->coreOps) {
+                const ir::Node& n = net->graph->node(c.node);
+                if (n.attrs.getString("layer", "") != "/1/Gemm")
+                    continue;
+                QCOMPARE(c.weights.scale.size(), g == G::PerOutputChannel ? size_t{128} : size_t{1});
+                const ir::NodeId acc = consumers[static_cast<size_t>(n.outputs[0])].front();
+                scalesByAccumulate[net->graph->node(acc).name].insert(c.weights.scale.front());
+                scales.insert(c.weights.scale.front());
+            }
+            QCOMPARE(scalesByAccumulate.size(), size_t{2});
+            for (const auto& [acc, inBlock] : scalesByAccumulate)
+                QVERIFY2(g == G::PerOutputChannel || inBlock.size() == 1, acc.c_str());
+            if (g == G::PerTensor)
+                QCOMPARE(scales.size(), size_t{1});
+            if (g == G::PerCrossbar)
+                QCOMPARE(scales.size(), size_t{2});
+
+            auto simulator = sim::Simulator::create(*net);
+            QVERIFY2(simulator, simulator ? "" : simulator.error().message.c_str());
+            eval::ClassificationOptions o;
+            o.limit = 200;
+            auto a = eval::evaluateClassifier(exec::Executor(net->graph), l.test, o);
+            auto b = eval::evaluateClassifier(simulator->executor(), l.test, o);
+            QVERIFY(a && b);
+            int agree = 0;
+            for (size_t i = 0; i < a->predictions.size(); ++i)
+                agree += a->predictions[i] == b->predictions[i];
+            QVERIFY2(agree >= 198, qPrintable(QString("%1: %2 of 200 agree").arg(strategy::toString(g)).arg(agree)));
         }
     }
 

@@ -72,7 +72,10 @@ sim::QuantizeOptions quantizeOptionsFor(const strategy::Strategy& strategy)
     sim::QuantizeOptions o;
     o.weights.scheme = q.weights;
     o.weights.bits = q.weightBits;
-    o.weights.granularity = q.granularity;
+    o.weights.granularity = q.granularity == strategy::WeightGranularity::PerOutputChannel
+                                ? quant::Granularity::PerOutputChannel
+                                : quant::Granularity::PerTensor;
+    o.perCrossbar = q.granularity == strategy::WeightGranularity::PerCrossbar;
     o.weights.levels = q.levels;
     o.weights.seed = strategy.seed;
     o.signalRange = q.signalRange;

@@ -309,6 +309,57 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
     if (!options.stages.io || !options.stages.weights)
         result.simulatable = false;
 
+    // Per-tensor granularity spans the whole layer: every non-structural tile of one layer (and
+    // role) is quantised once as a flat tensor; each tile takes its slice of the codes.
+    const bool layerWide = wopt.granularity == quant::Granularity::PerTensor && !options.perCrossbar
+                        && wopt.scheme != quant::WeightScheme::ValueSet;
+    const auto tensorKey = [](const ir::Node& n) {
+        const std::string role = n.attrs.getString("role", "layer");
+        if (role == "approximator")
+            return n.name; // hidden and output matrices of one approximator differ
+        return n.attrs.getString("layer", n.name) + "/" + (role == "partial" || role == "block-diagonal" ? "layer" : role);
+    };
+    struct LayerTensor {
+        quant::QuantizedWeights joint;
+        std::map<std::string, int64_t> offset; ///< by core-op name
+    };
+    std::map<std::string, LayerTensor> layerTensors;
+    const auto layerSlice = [&](const ir::Node& node, const ir::Tensor& w, int outputAxis) -> Expected<quant::QuantizedWeights> {
+        const std::string key = tensorKey(node);
+        auto it = layerTensors.find(key);
+        if (it == layerTensors.end()) {
+            LayerTensor t;
+            std::vector<float> flat;
+            for (const ir::Node& other : compiled.nodes()) {
+                if (other.op != ir::OpKind::CoreOp || tensorKey(other) != key)
+                    continue;
+                const ir::Tensor& ow = *compiled.value(other.inputs[1]).constant;
+                if (other.attrs.getInt("structural", 0) != 0 && allIntegers(ow))
+                    continue;
+                t.offset[other.name] = static_cast<int64_t>(flat.size());
+                flat.insert(flat.end(), ow.f.begin(), ow.f.end());
+            }
+            const auto size = static_cast<int64_t>(flat.size());
+            NNB_TRY(t.joint, quant::quantizeWeights(ir::Tensor::fromData({size}, std::move(flat)), 0, wopt));
+            it = layerTensors.emplace(key, std::move(t)).first;
+        }
+        const LayerTensor& t = it->second;
+        quant::QuantizedWeights part = t.joint;
+        part.shape = w.shape;
+        part.outputAxis = outputAxis;
+        const auto begin = t.joint.codes.begin() + t.offset.at(node.name);
+        part.codes.assign(begin, begin + static_cast<int64_t>(w.f.size()));
+        double se = 0.0, maxAbs = 0.0;
+        for (size_t i = 0; i < w.f.size(); ++i) {
+            const double e = static_cast<double>(part.dequantize(i)) - static_cast<double>(w.f[i]);
+            se += e * e;
+            maxAbs = std::max(maxAbs, std::abs(e));
+        }
+        part.mse = w.f.empty() ? 0.0 : se / static_cast<double>(w.f.size());
+        part.maxAbsError = maxAbs;
+        return part;
+    };
+
     std::map<std::string, CoreOpQuant> coreByName;
     std::map<ir::NodeId, quant::QuantizedWeights> jointWeights; ///< per Accumulate: its partials' weights
     std::map<std::string, AccumulateQuant> accByName;
@@ -382,6 +433,11 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
         // Weights: exact integers for structural ones; partials of one Accumulate together.
         if (cq.structural && allIntegers(w)) {
             cq.weights = exactWeights(w, outputAxis);
+        } else if (layerWide) {
+            auto q = layerSlice(node, w, outputAxis);
+            if (!q)
+                return addContext<QuantizedNetwork>(tl::unexpected<Error>(q.error()), "layer of core-op '" + node.name + "'");
+            cq.weights = std::move(*q);
         } else if (partial) {
             const ir::NodeId acc = consumers[static_cast<size_t>(node.outputs[0])].front();
             std::vector<const ir::Tensor*> parts;

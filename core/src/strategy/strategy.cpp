@@ -36,6 +36,16 @@ const char* toString(SplitPolicy policy)
 
 namespace nnb::strategy {
 
+const char* toString(WeightGranularity granularity)
+{
+    switch (granularity) {
+    case WeightGranularity::PerTensor: return "per_tensor";
+    case WeightGranularity::PerOutputChannel: return "per_output_channel";
+    case WeightGranularity::PerCrossbar: return "per_crossbar";
+    }
+    return "?";
+}
+
 const char* toString(AdcRangePolicy policy)
 {
     switch (policy) {

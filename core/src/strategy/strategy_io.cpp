@@ -25,8 +25,9 @@ const std::map<std::string, quant::WeightScheme> kWeightSchemes{{"uniform", quan
                                                                 {"power_of_two", quant::WeightScheme::PowerOfTwo},
                                                                 {"ternary", quant::WeightScheme::Ternary},
                                                                 {"binary", quant::WeightScheme::Binary}};
-const std::map<std::string, quant::Granularity> kGranularities{{"per_output_channel", quant::Granularity::PerOutputChannel},
-                                                               {"per_tensor", quant::Granularity::PerTensor}};
+const std::map<std::string, WeightGranularity> kGranularities{{"per_output_channel", WeightGranularity::PerOutputChannel},
+                                                              {"per_tensor", WeightGranularity::PerTensor},
+                                                              {"per_crossbar", WeightGranularity::PerCrossbar}};
 const std::map<std::string, quant::RangeMethod> kRangeMethods{{"max", quant::RangeMethod::Max},
                                                               {"percentile", quant::RangeMethod::Percentile},
                                                               {"mse_optimal", quant::RangeMethod::MseOptimal}};

@@ -20,6 +20,8 @@
 //
 // Weights. Each CoreOp's weights are quantised per output channel (or as the strategy says);
 // the partial core-ops of one Accumulate are quantised together so their sums share a scale.
+// Per tensor means per layer: the tiles of one layer (same "layer" attribute and role) are
+// quantised as one tensor; per crossbar, each tile (row-split partials jointly) on its own.
 // Structural integer weights (identity, ±1) are stored as they are.
 //
 // Integer semantics of one CoreOp, per output j (what Simulator computes):
@@ -75,6 +77,10 @@ struct QuantizeOptions {
     /// Scheme and granularity; bits 0 means the profile's weight bits. ValueSet is chosen for
     /// value-set profiles (TrueNorth) whatever is set here.
     quant::WeightQuantOptions weights;
+    /// With weights.granularity PerTensor: false shares one scale over every tile of a layer
+    /// (true per-tensor); true gives each crossbar tile its own (the row-split tiles of one
+    /// neuron share theirs, so partial sums add as integers).
+    bool perCrossbar = false;
     quant::RangeMethod signalRange = quant::RangeMethod::Percentile;
     double percentile = 99.99;
     AdcRange adc = AdcRange::Calibrated;

@@ -37,11 +37,19 @@ enum class AdcRangePolicy {
     FullScale,  ///< one step from the crossbar's worst case (rows × max input digit × max cell level)
 };
 
+/// Which weights share one scale (or codebook).
+enum class WeightGranularity {
+    PerTensor,        ///< one per layer: every crossbar tile of the layer shares it
+    PerOutputChannel, ///< one per output neuron (column), across the tiles that split its inputs
+    PerCrossbar,      ///< one per crossbar tile; tiles that split one neuron's inputs (row splits,
+                      ///< whose partial sums add digitally) share theirs, so sums stay integers
+};
+
 /// How weights and signals are quantised (the hardware's bits come from the profile).
 struct QuantizationStrategy {
     quant::WeightScheme weights = quant::WeightScheme::Uniform; ///< value-set profiles always use ValueSet
     int weightBits = 0; ///< 0: the profile's weight bits
-    quant::Granularity granularity = quant::Granularity::PerOutputChannel;
+    WeightGranularity granularity = WeightGranularity::PerOutputChannel;
     int levels = 16; ///< k-means codebook size
     quant::RangeMethod signalRange = quant::RangeMethod::Percentile;
     double percentile = 99.99;
@@ -88,5 +96,6 @@ const char* toString(FunctionPolicy policy);
 const char* toString(PoolingPolicy policy);
 const char* toString(SplitPolicy policy);
 const char* toString(AdcRangePolicy policy);
+const char* toString(WeightGranularity granularity);
 
 } // namespace nnb::strategy
