@@ -3,30 +3,13 @@
 // and reports on the shipped defaults. Malformed models must give exit code 1, never a crash.
 #include <QtTest>
 
+#include "cli_runner.h"
 #include "test_paths.h"
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QProcess::ExitStatus status = QProcess::CrashExit;
-    QString out;
-    QString err;
-};
-
-Run runCli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(NNB_CLI_PATH), args);
-    Run r;
-    if (!p.waitForFinished(240000))
-        return r;
-    r.exitCode = p.exitCode();
-    r.status = p.exitStatus();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using Run = nnb::test::CliRun;
+using nnb::test::runCli;
 
 QString resource(const char* relative)
 {

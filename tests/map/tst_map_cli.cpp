@@ -2,28 +2,13 @@
 // `nnbridge map` as a user runs it: the table, the JSON report, and errors naming what is wrong.
 #include <QtTest>
 
+#include "cli_runner.h"
 #include "test_paths.h"
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-Run runCli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(NNB_CLI_PATH), args);
-    Run r;
-    if (!p.waitForFinished(60000) || p.exitStatus() != QProcess::NormalExit)
-        return r;
-    r.exitCode = p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using Run = nnb::test::CliRun;
+using nnb::test::runCli;
 
 QString model(const char* name)
 {
