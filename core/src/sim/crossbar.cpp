@@ -24,6 +24,10 @@
 #include <Eigen/Core>
 
 #include "int8_gemm.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NNB_SIM_X86 1 // GCC/Clang target attributes: AVX2 loops chosen at run time
+#endif
 #include "nnb/support/assert.h"
 
 namespace nnb::sim {
@@ -42,7 +46,7 @@ constexpr double kDoubleExact = 9007199254740992.0; // 2^53
 constexpr int kMaxConductanceFractionBits = 30;
 /// Elements of the largest scratch matrix per block of samples (bounds memory, keeps blocks
 /// cache-sized); a block holds at least one sample.
-constexpr int64_t kBlockElements = int64_t{1} << 21;
+constexpr int64_t kBlockElements = int64_t{1} << 17;
 
 /// The shortest text that reads back as \p v.
 std::string formatDouble(double v)
@@ -356,6 +360,16 @@ struct CrossbarTile::Impl {
     void int8SlicedBlock(const int32_t* x, int64_t n, Out* y, AdcStats& stats) const;
     template <class Read, class Acc>
     int64_t adcAndShiftAdd(const Read* reads, int64_t stride, int64_t n, Acc* acc) const;
+    template <class Read, class Acc>
+    __attribute__((always_inline)) inline int64_t adcLoop(const Read* reads, int64_t stride, int64_t n, Acc* acc) const;
+#ifdef NNB_SIM_X86
+    /// adcLoop compiled for AVX2 (the same integer and IEEE operations, wider vectors).
+    template <class Read, class Acc>
+    __attribute__((target("avx2"))) int64_t adcLoopAvx2(const Read* reads, int64_t stride, int64_t n, Acc* acc) const
+    {
+        return adcLoop(reads, stride, n, acc);
+    }
+#endif
     template <class Read, class Out>
     void convertReads(const Read* reads, int64_t stride, const int32_t* x, int64_t n, Out* y, AdcStats& stats) const;
 
@@ -679,6 +693,36 @@ Expected<void> CrossbarTile::checkInputs(const int32_t* x, int64_t batch) const
 // ---------------------------------------------------------------------------------------------
 // mvm
 
+namespace {
+
+/// Work buffers of the reads, one set per thread and reused by every call: allocating (and
+/// zeroing) them per block cost more than the ADC itself. Each is sized by its user.
+struct TileScratch {
+    std::vector<uint8_t> a;      ///< int8 kernels: input codes or bit-planes
+    std::vector<int32_t> c;      ///< int8 kernels: the GEMM's results
+    std::vector<int64_t> correction;
+    std::vector<int32_t> acc32;
+    std::vector<int64_t> acc64;
+    std::vector<int32_t> codes;  ///< ADC codes of one row of reads
+};
+
+TileScratch& tileScratch()
+{
+    thread_local TileScratch s;
+    return s;
+}
+
+/// \returns \p v's data with room for \p n elements, contents unspecified.
+template <class T>
+T* sized(std::vector<T>& v, size_t n)
+{
+    if (v.size() < n)
+        v.resize(n);
+    return v.data();
+}
+
+} // namespace
+
 /// y = outputStep · A − B, exactly (int64) or with one rounding (fma).
 template <class Out>
 void CrossbarTile::Impl::writeResult(int64_t accumulated, int64_t correction, Out& y) const
@@ -745,15 +789,20 @@ void CrossbarTile::Impl::int8FastBlock(const int32_t* x, int64_t n, Out* y) cons
     const int rows = rowsUsed;
     const int64_t lda = int64_t{packed.kQuads} * 4;
     const int64_t ldc = int64_t{packed.nBlocks} * 16;
-    std::vector<uint8_t> a(static_cast<size_t>(n * lda), 0);
-    for (int64_t b = 0; b < n; ++b)
+    TileScratch& scratch = tileScratch();
+    uint8_t* a = sized(scratch.a, static_cast<size_t>(n * lda));
+    for (int64_t b = 0; b < n; ++b) {
+        uint8_t* row = a + b * lda;
+        const int32_t* xb = x + b * rows;
         for (int i = 0; i < rows; ++i)
-            a[static_cast<size_t>(b * lda + i)] = static_cast<uint8_t>(x[b * rows + i]);
-    std::vector<int32_t> c(static_cast<size_t>(n * ldc));
-    detail::gemmU8S8(isa, a.data(), n, lda, packed, c.data(), ldc);
+            row[i] = static_cast<uint8_t>(xb[i]);
+        std::fill(row + rows, row + lda, uint8_t{0});
+    }
+    int32_t* c = sized(scratch.c, static_cast<size_t>(n * ldc));
+    detail::gemmU8S8(isa, a, n, lda, packed, c, ldc);
     for (int64_t b = 0; b < n; ++b)
         for (int j = 0; j < colsUsed; ++j)
-            y[b * colsUsed + j] = static_cast<Out>(c[static_cast<size_t>(b * ldc + j)]);
+            y[b * colsUsed + j] = static_cast<Out>(c[b * ldc + j]);
 }
 
 /// Lossy tiles with the integer kernel: uint8 bit-planes times int8 levels.
@@ -764,19 +813,21 @@ void CrossbarTile::Impl::int8SlicedBlock(const int32_t* x, int64_t n, Out* y, Ad
     const int64_t lda = int64_t{packed.kQuads} * 4;
     const int64_t ldc = int64_t{packed.nBlocks} * 16;
     const int32_t mask = (int32_t{1} << config.dacBits) - 1;
-    std::vector<uint8_t> planes(static_cast<size_t>(cycles * n * lda), 0);
+    TileScratch& scratch = tileScratch();
+    uint8_t* planes = sized(scratch.a, static_cast<size_t>(cycles * n * lda));
     for (int t = 0; t < cycles; ++t) {
         const int shift = config.dacBits * t;
         for (int64_t b = 0; b < n; ++b) {
             const int32_t* xb = x + b * rows;
-            uint8_t* row = planes.data() + (t * n + b) * lda;
+            uint8_t* row = planes + (t * n + b) * lda;
             for (int i = 0; i < rows; ++i)
                 row[i] = static_cast<uint8_t>((xb[i] >> shift) & mask);
+            std::fill(row + rows, row + lda, uint8_t{0});
         }
     }
-    std::vector<int32_t> sums(static_cast<size_t>(cycles * n * ldc));
-    detail::gemmU8S8(isa, planes.data(), cycles * n, lda, packed, sums.data(), ldc);
-    convertReads(sums.data(), ldc, x, n, y, stats);
+    int32_t* sums = sized(scratch.c, static_cast<size_t>(cycles * n * ldc));
+    detail::gemmU8S8(isa, planes, cycles * n, lda, packed, sums, ldc);
+    convertReads(sums, ldc, x, n, y, stats);
 }
 
 /// The ADC and the shift-and-add of reads [cycles·n rows (cycle-major) × arrays·colsUsed] at row
@@ -792,13 +843,15 @@ void CrossbarTile::Impl::convertReads(const Read* reads, int64_t stride, const i
     const int width = im.arrays * cols;
 
     // The offset encoding's digital correction offset · Σ_i x_i.
-    std::vector<int64_t> correction(static_cast<size_t>(n), 0);
+    TileScratch& scratch = tileScratch();
+    int64_t* correction = sized(scratch.correction, static_cast<size_t>(n));
+    std::fill(correction, correction + n, int64_t{0});
     if (im.offset != 0) {
         for (int64_t b = 0; b < n; ++b) {
             int64_t sum = 0;
             for (int i = 0; i < rows; ++i)
                 sum += x[b * rows + i];
-            correction[static_cast<size_t>(b)] = sum * im.offset;
+            correction[b] = sum * im.offset;
         }
     }
 
@@ -820,8 +873,7 @@ void CrossbarTile::Impl::convertReads(const Read* reads, int64_t stride, const i
         }
         for (int64_t b = 0; b < n; ++b) {
             for (int j = 0; j < cols; ++j) {
-                const double v = acc[static_cast<size_t>(b * cols + j)]
-                                 - static_cast<double>(correction[static_cast<size_t>(b)]);
+                const double v = acc[static_cast<size_t>(b * cols + j)] - static_cast<double>(correction[b]);
                 if constexpr (std::is_same_v<Out, int64_t>)
                     y[b * cols + j] = std::llround(v); // not exact: only reached after a failed assertion
                 else
@@ -834,19 +886,21 @@ void CrossbarTile::Impl::convertReads(const Read* reads, int64_t stride, const i
     // ADC and shift-and-add, exact in integer units of the output step: int32 where the bound
     // allows (it vectorises better), else int64.
     int64_t clipped = 0;
-    const auto write = [&](const auto& acc) {
+    const auto write = [&](const auto* acc) {
         for (int64_t b = 0; b < n; ++b)
             for (int j = 0; j < cols; ++j)
-                writeResult(static_cast<int64_t>(acc[static_cast<size_t>(b * cols + j)]),
-                            correction[static_cast<size_t>(b)], y[b * cols + j]);
+                writeResult(static_cast<int64_t>(acc[b * cols + j]), correction[b], y[b * cols + j]);
     };
+    const auto count = static_cast<size_t>(n * cols);
     if (im.accumulate32) {
-        std::vector<int32_t> acc(static_cast<size_t>(n * cols), 0);
-        clipped = adcAndShiftAdd(reads, stride, n, acc.data());
+        int32_t* acc = sized(scratch.acc32, count);
+        std::fill(acc, acc + count, int32_t{0});
+        clipped = adcAndShiftAdd(reads, stride, n, acc);
         write(acc);
     } else {
-        std::vector<int64_t> acc(static_cast<size_t>(n * cols), 0);
-        clipped = adcAndShiftAdd(reads, stride, n, acc.data());
+        int64_t* acc = sized(scratch.acc64, count);
+        std::fill(acc, acc + count, int64_t{0});
+        clipped = adcAndShiftAdd(reads, stride, n, acc);
         write(acc);
     }
     stats.conversions += n * im.cycles * width;
@@ -859,11 +913,20 @@ void CrossbarTile::Impl::convertReads(const Read* reads, int64_t stride, const i
 template <class Read, class Acc>
 int64_t CrossbarTile::Impl::adcAndShiftAdd(const Read* reads, int64_t stride, int64_t n, Acc* acc) const
 {
+#ifdef NNB_SIM_X86
+    if (isa != detail::Isa::None) // the integer kernels imply AVX2
+        return adcLoopAvx2(reads, stride, n, acc);
+#endif
+    return adcLoop(reads, stride, n, acc);
+}
+
+template <class Read, class Acc>
+int64_t CrossbarTile::Impl::adcLoop(const Read* reads, int64_t stride, int64_t n, Acc* acc) const
+{
     const Impl& im = *this;
     const CrossbarConfig& c = im.config;
     const int cols = im.colsUsed;
-    std::vector<int32_t> codes(static_cast<size_t>(cols));
-    int32_t* q = codes.data();
+    int32_t* q = sized(tileScratch().codes, static_cast<size_t>(cols));
     const double qmax = static_cast<double>(im.qmax);
     const int32_t qmax32 = static_cast<int32_t>(im.qmax);
     int64_t clipped = 0;

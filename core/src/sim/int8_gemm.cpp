@@ -123,10 +123,30 @@ inline int32_t load4(const uint8_t* p)
 /// MR rows × 16 columns with AVX2: 8 columns per register, each column's four products of a
 /// quad land as two 16-bit pair sums; lanes accumulate for a bounded segment, then widen.
 template <int MR>
-__attribute__((target("avx2"))) void microAvx2(const uint8_t* a, int64_t lda, const int8_t* b, int kQuads,
-                                               int segment, int32_t* c, int64_t ldc)
+__attribute__((target("avx2"), always_inline)) inline void microAvx2(const uint8_t* a, int64_t lda, const int8_t* b,
+                                                                    int kQuads, int segment, int32_t* c, int64_t ldc)
 {
     const __m256i ones = _mm256_set1_epi16(1);
+    if (segment >= kQuads) {
+        // The whole column sum fits 16-bit lanes (the usual case): widen once, at the end.
+        __m256i acc16[MR][2];
+        for (int r = 0; r < MR; ++r)
+            acc16[r][0] = acc16[r][1] = _mm256_setzero_si256();
+        for (int q = 0; q < kQuads; ++q) {
+            const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q * 64));
+            const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q * 64 + 32));
+            for (int r = 0; r < MR; ++r) {
+                const __m256i av = _mm256_set1_epi32(load4(a + r * lda + q * 4));
+                acc16[r][0] = _mm256_add_epi16(acc16[r][0], _mm256_maddubs_epi16(av, b0));
+                acc16[r][1] = _mm256_add_epi16(acc16[r][1], _mm256_maddubs_epi16(av, b1));
+            }
+        }
+        for (int r = 0; r < MR; ++r) {
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc), _mm256_madd_epi16(acc16[r][0], ones));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc + 8), _mm256_madd_epi16(acc16[r][1], ones));
+        }
+        return;
+    }
     __m256i acc32[MR][2];
     for (int r = 0; r < MR; ++r)
         acc32[r][0] = acc32[r][1] = _mm256_setzero_si256();
@@ -182,7 +202,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void microVnni(const uint
 }
 
 template <int MR>
-void rowsAvx2(const uint8_t* a, int64_t m, int64_t lda, const int8_t* block, const PackedS8& b, int32_t* c,
+__attribute__((target("avx2"))) void rowsAvx2(const uint8_t* a, int64_t m, int64_t lda, const int8_t* block, const PackedS8& b, int32_t* c,
               int64_t ldc)
 {
     int64_t i = 0;

@@ -30,7 +30,7 @@ Expected<CoreOpLayout> layoutOf(const ir::Node& node, const ir::Tensor& w)
     return l;
 }
 
-Expected<Im2Col> gatherRows(const ir::Node& node, const CoreOpLayout& l, const std::vector<int32_t>& x,
+Expected<Im2Col> gatherRows(const ir::Node& node, const CoreOpLayout& l, std::span<const int32_t> x,
                             const ir::Shape& shape, int64_t g, int32_t padCode)
 {
     Im2Col out;

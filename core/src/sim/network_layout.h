@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "nnb/ir/graph.h"
@@ -43,7 +44,7 @@ struct Im2Col {
 
 /// Builds the crossbar input rows of group \p g from the codes \p x of the CoreOp input
 /// (shape \p shape: [N, in] dense or NCHW conv).
-[[nodiscard]] Expected<Im2Col> gatherRows(const ir::Node& node, const CoreOpLayout& l, const std::vector<int32_t>& x,
+[[nodiscard]] Expected<Im2Col> gatherRows(const ir::Node& node, const CoreOpLayout& l, std::span<const int32_t> x,
                                           const ir::Shape& shape, int64_t g, int32_t padCode);
 
 } // namespace nnb::sim::detail
