@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "graph_builders.h"
@@ -179,65 +180,73 @@ private slots:
     // copies cost 4x the output columns, and the integer simulation agrees with the float graph.
     void reencodedOutputsLandOnTheFinerGrid()
     {
-        const hw::Profile p = profile("generic", {"weights.bits=4", "signals.input_bits=4", "signals.dac_bits=4",
-                                                  "signals.output_bits=4", "neuron.output_bits=4"});
-        strategy::Strategy s4;
-        s4.quantization.outputExpansion = 4;
-        Loaded plain = compileShipped("mlp.onnx", p);
-        Loaded wide = compileShipped("mlp.onnx", p, s4);
-        const ir::Graph& g = *wide.compiled.compiled;
-        QVERIFY(std::any_of(g.nodes().begin(), g.nodes().end(), [](const ir::Node& n) { return n.op == ir::OpKind::MergeCopies; }));
-        const auto weightsOf = [](const CompileResult& c, const std::string& layer) {
-            for (const report::LayerResources& r : c.resources.layers)
-                if (r.layer == layer)
-                    return r.weights;
-            return int64_t{-1};
-        };
-        QCOMPARE(weightsOf(wide.compiled, "/5/Gemm"), 4 * weightsOf(plain.compiled, "/5/Gemm"));
+        // 128x128: the logits come from one core-op; 64x64: from two row-split partials and an
+        // Accumulate, all widened (the first partial carries the offsets).
+        for (const char* size : {"128", "64"}) {
+            const hw::Profile p = profile("generic", {"weights.bits=4", "signals.input_bits=4", "signals.dac_bits=4",
+                                                      "signals.output_bits=4", "neuron.output_bits=4",
+                                                      std::string("crossbar.rows=") + size, std::string("crossbar.cols=") + size});
+            strategy::Strategy s4;
+            s4.quantization.outputExpansion = 4;
+            Loaded plain = compileShipped("mlp.onnx", p);
+            Loaded wide = compileShipped("mlp.onnx", p, s4);
+            const ir::Graph& g = *wide.compiled.compiled;
+            QVERIFY(std::any_of(g.nodes().begin(), g.nodes().end(), [](const ir::Node& n) { return n.op == ir::OpKind::MergeCopies; }));
+            const auto weightsOf = [](const CompileResult& c, const std::string& layer) {
+                for (const report::LayerResources& r : c.resources.layers)
+                    if (r.layer == layer)
+                        return r.weights;
+                return int64_t{-1};
+            };
+            QCOMPARE(weightsOf(wide.compiled, "/5/Gemm"), 4 * weightsOf(plain.compiled, "/5/Gemm"));
 
-        const sim::QuantizeOptions o = quantizeOptionsFor(s4);
-        auto net1 = sim::quantizeNetwork(*plain.compiled.compiled, p, o, plain.calibration);
-        auto net4 = sim::quantizeNetwork(g, p, o, wide.calibration);
-        QVERIFY2(net1, net1 ? "" : net1.error().message.c_str());
-        QVERIFY2(net4, net4 ? "" : net4.error().message.c_str());
-        const sim::CoreOpQuant* reencoded = nullptr;
-        for (const sim::CoreOpQuant& c : net4->coreOps)
-            if (net4->graph->node(c.node).attrs.getInt("copies", 1) == 4)
-                reencoded = &c;
-        QVERIFY(reencoded != nullptr && reencoded->output);
-        const quant::SignalQuant fine = reencoded->output->refined(4);
+            const sim::QuantizeOptions o = quantizeOptionsFor(s4);
+            auto net1 = sim::quantizeNetwork(*plain.compiled.compiled, p, o, plain.calibration);
+            auto net4 = sim::quantizeNetwork(g, p, o, wide.calibration);
+            QVERIFY2(net1, net1 ? "" : net1.error().message.c_str());
+            QVERIFY2(net4, net4 ? "" : net4.error().message.c_str());
+            std::optional<quant::SignalQuant> coarseQuant; // the output quantiser of each copy
+            for (const sim::CoreOpQuant& c : net4->coreOps)
+                if (net4->graph->node(c.node).attrs.getInt("copies", 1) == 4 && c.output)
+                    coarseQuant = c.output;
+            for (const sim::AccumulateQuant& a : net4->accumulates)
+                if (net4->graph->node(a.node).attrs.getInt("copies", 1) == 4)
+                    coarseQuant = a.output;
+            QVERIFY(coarseQuant);
+            const quant::SignalQuant fine = coarseQuant->refined(4);
 
-        const ir::Tensor x = plain.test.batch(0, 256);
-        const std::string logits = plain.compiled.compiled->value(plain.compiled.compiled->outputs().front()).name;
-        auto all1 = exec::Executor(net1->graph).runAll({x});
-        auto out4 = exec::Executor(net4->graph).run({x});
-        QVERIFY(all1 && out4);
-        const auto raw = net1->graph->findValue(logits + ".raw");
-        QVERIFY(raw);
-        const ir::Tensor& z = (*all1)[static_cast<size_t>(*raw)]; // the same logits before the output quantiser
-        const ir::Tensor& y = out4->front();
-        QCOMPARE(y.f.size(), z.f.size());
-        size_t exact = 0;
-        double err1 = 0.0, err4 = 0.0;
-        const quant::SignalQuant coarse = *reencoded->output;
-        for (size_t i = 0; i < z.f.size(); ++i) {
-            const float expected = fine.dequantize(fine.quantize(z.f[i]));
-            QVERIFY2(std::abs(y.f[i] - expected) <= 1.01f * fine.scale, qPrintable(QString("element %1").arg(i)));
-            exact += std::abs(y.f[i] - expected) <= 1e-3f * fine.scale;
-            err1 += std::pow(coarse.dequantize(coarse.quantize(z.f[i])) - z.f[i], 2);
-            err4 += std::pow(y.f[i] - z.f[i], 2);
+            const ir::Tensor x = plain.test.batch(0, 256);
+            const std::string logits = plain.compiled.compiled->value(plain.compiled.compiled->outputs().front()).name;
+            auto all1 = exec::Executor(net1->graph).runAll({x});
+            auto out4 = exec::Executor(net4->graph).run({x});
+            QVERIFY(all1 && out4);
+            const auto raw = net1->graph->findValue(logits + ".raw");
+            QVERIFY(raw);
+            const ir::Tensor& z = (*all1)[static_cast<size_t>(*raw)]; // the same logits before the output quantiser
+            const ir::Tensor& y = out4->front();
+            QCOMPARE(y.f.size(), z.f.size());
+            size_t exact = 0;
+            double err1 = 0.0, err4 = 0.0;
+            const quant::SignalQuant coarse = *coarseQuant;
+            for (size_t i = 0; i < z.f.size(); ++i) {
+                const float expected = fine.dequantize(fine.quantize(z.f[i]));
+                QVERIFY2(std::abs(y.f[i] - expected) <= 1.01f * fine.scale, qPrintable(QString("element %1").arg(i)));
+                exact += std::abs(y.f[i] - expected) <= 1e-3f * fine.scale;
+                err1 += std::pow(coarse.dequantize(coarse.quantize(z.f[i])) - z.f[i], 2);
+                err4 += std::pow(y.f[i] - z.f[i], 2);
+            }
+            // Not all: the copies' bias offsets are rounded into accumulator units (s_in·s_w, a few
+            // percent of the fine step at 4 bits), which moves values near a rounding boundary.
+            QVERIFY2(exact >= z.f.size() * 95 / 100, qPrintable(QString("%1 of %2 on the fine grid").arg(exact).arg(z.f.size())));
+            QVERIFY2(err4 < err1 / 8.0, qPrintable(QString("squared error %1 vs %2 without re-encoding").arg(err4).arg(err1)));
+
+            auto simulator = sim::Simulator::create(*net4);
+            QVERIFY2(simulator, simulator ? "" : simulator.error().message.c_str());
+            auto sim4 = simulator->executor().run({x});
+            QVERIFY(sim4);
+            for (size_t i = 0; i < y.f.size(); ++i)
+                QVERIFY(std::abs(sim4->front().f[i] - y.f[i]) <= 1e-4f * std::max(1.0f, std::abs(y.f[i])));
         }
-        // Not all: the copies' bias offsets are rounded into accumulator units (s_in·s_w, a few
-        // percent of the fine step at 4 bits), which moves values near a rounding boundary.
-        QVERIFY2(exact >= z.f.size() * 95 / 100, qPrintable(QString("%1 of %2 on the fine grid").arg(exact).arg(z.f.size())));
-        QVERIFY2(err4 < err1 / 8.0, qPrintable(QString("squared error %1 vs %2 without re-encoding").arg(err4).arg(err1)));
-
-        auto simulator = sim::Simulator::create(*net4);
-        QVERIFY2(simulator, simulator ? "" : simulator.error().message.c_str());
-        auto sim4 = simulator->executor().run({x});
-        QVERIFY(sim4);
-        for (size_t i = 0; i < y.f.size(); ++i)
-            QVERIFY(std::abs(sim4->front().f[i] - y.f[i]) <= 1e-4f * std::max(1.0f, std::abs(y.f[i])));
     }
 
     // Acceptance on a subset (1,000 sample images): 4-bit weights, 4-bit I/O, 128x128 crossbars,

@@ -10,7 +10,8 @@
 // Σ_i round(u + (i − (k−1)/2)/k) = round(k·u), so the mean lands exactly on a grid of step Δ/k
 // over the same range: k·(2^b − 1) levels for k times the columns.
 //
-// Only a dense core-op (not partial sums) whose k-fold width still fits one crossbar is
+// A dense core-op, or the row-split partial core-ops of an Accumulate (each widened; the first
+// partial carries the bias and so the offsets), whose k-fold width still fits one crossbar is
 // re-encoded; anything else is left as it is with a warning naming the layer.
 #include <string>
 
@@ -31,6 +32,56 @@ ir::ValueId chipOutputOf(const ir::Graph& graph, ir::ValueId out)
     return out;
 }
 
+/// \returns why \p node (a CoreOp) cannot be widened to \p copies copies of its columns, or "".
+std::string unwidenable(const ir::Graph& graph, const ir::Node& node, int64_t copies, int64_t crossbarCols)
+{
+    const ir::Tensor* w = constantInput(graph, node, 1);
+    if (node.attrs.getString("kind", "dense") != "dense" || node.attrs.getInt("group", 1) != 1 || w == nullptr || w->rank() != 2)
+        return "only a dense, ungrouped core-op can be widened";
+    if (w->shape[1] * copies > crossbarCols)
+        return std::to_string(copies) + " x " + std::to_string(w->shape[1]) + " columns exceed the crossbar's "
+               + std::to_string(crossbarCols) + "; choose a smaller quantization.output_expansion";
+    return {};
+}
+
+/// Widens CoreOp \p p to \p copies copies of its columns (copy i in [i·C, (i+1)·C)), with the
+/// same weights and bias (zeros when it has none and \p needsBias); its output becomes a new
+/// value. \returns that value.
+ir::ValueId widen(ir::Graph& graph, ir::NodeId p, int64_t copies, bool needsBias)
+{
+    const ir::Node& node = graph.node(p);
+    const ir::Tensor& w = *constantInput(graph, node, 1);
+    const int64_t in = w.shape[0], cols = w.shape[1];
+    ir::Tensor wide = ir::Tensor::filled({in, cols * copies});
+    for (int64_t r = 0; r < in; ++r)
+        for (int64_t i = 0; i < copies; ++i)
+            for (int64_t c = 0; c < cols; ++c)
+                wide.f[static_cast<size_t>(r * cols * copies + i * cols + c)] = w.f[static_cast<size_t>(r * cols + c)];
+    const ir::Tensor* b = constantInput(graph, node, 2);
+    ir::Tensor bias = ir::Tensor::filled({cols * copies});
+    if (b != nullptr)
+        for (int64_t i = 0; i < copies; ++i)
+            for (int64_t c = 0; c < cols; ++c)
+                bias.f[static_cast<size_t>(i * cols + c)] = b->f[static_cast<size_t>(c)];
+
+    const std::string name = node.name;
+    const ir::ValueId out = node.outputs[0];
+    const ir::ValueId wv = graph.addConstant(graph.uniqueValueName(name + ".weight.copies"), std::move(wide));
+    ir::ValueId bv = ir::kNoValue;
+    if (b != nullptr || needsBias)
+        bv = graph.addConstant(graph.uniqueValueName(name + ".bias.copies"), std::move(bias));
+    const ir::ValueId wideOut = graph.addValue(graph.uniqueValueName(graph.value(out).name + ".copies"));
+    ir::Node& n = graph.node(p);
+    n.inputs.resize(bv == ir::kNoValue ? 2 : 3);
+    n.inputs[1] = wv;
+    if (bv != ir::kNoValue)
+        n.inputs[2] = bv;
+    n.outputs[0] = wideOut;
+    n.attrs.set("copies", copies);
+    graph.value(wideOut).producer = p;
+    return wideOut;
+}
+
 class ReencodeOutputsPass final : public PassBase<PassId::ReencodeOutputs> {
     Expected<bool> runImpl(ir::Graph& graph, const PassContext& ctx) override
     {
@@ -49,48 +100,44 @@ class ReencodeOutputsPass final : public PassBase<PassId::ReencodeOutputs> {
                 ctx.diagnostics.push_back({Severity::Warning, layer,
                                            "output re-encoding over " + std::to_string(copies) + " neurons skipped: " + why});
             };
-            if (node.op != ir::OpKind::CoreOp) {
-                skip("the output comes from " + std::string(ir::opName(node.op))
-                     + (node.op == ir::OpKind::Accumulate ? " (partial sums; use larger crossbars)" : ""));
-                continue;
-            }
-            const ir::Tensor* w = constantInput(graph, node, 1);
-            if (node.attrs.getString("kind", "dense") != "dense" || node.attrs.getInt("group", 1) != 1 || w == nullptr
-                || w->rank() != 2) {
-                skip("only a dense, ungrouped core-op can be widened");
-                continue;
-            }
-            const int64_t in = w->shape[0], cols = w->shape[1];
-            if (cols * copies > ctx.profile.crossbar.cols) {
-                skip(std::to_string(copies) + " x " + std::to_string(cols) + " columns exceed the crossbar's "
-                     + std::to_string(ctx.profile.crossbar.cols) + "; choose a smaller quantization.output_expansion");
-                continue;
-            }
-
-            // Copy i occupies columns [i·cols, (i+1)·cols): same weights, same bias (the
-            // quantiser adds the offsets once it knows the step).
-            ir::Tensor wide = ir::Tensor::filled({in, cols * copies});
-            for (int64_t r = 0; r < in; ++r)
-                for (int64_t i = 0; i < copies; ++i)
-                    for (int64_t c = 0; c < cols; ++c)
-                        wide.f[static_cast<size_t>(r * cols * copies + i * cols + c)] = w->f[static_cast<size_t>(r * cols + c)];
-            ir::Tensor bias = ir::Tensor::filled({cols * copies});
-            if (const ir::Tensor* b = constantInput(graph, node, 2))
-                for (int64_t i = 0; i < copies; ++i)
-                    for (int64_t c = 0; c < cols; ++c)
-                        bias.f[static_cast<size_t>(i * cols + c)] = b->f[static_cast<size_t>(c)];
-
+            // Copy i occupies columns [i·C, (i+1)·C): same weights, same bias (the quantiser adds
+            // the offsets once it knows the step).
+            const auto consumers = graph.consumers();
+            std::string why;
+            ir::ValueId wideOut = ir::kNoValue;
+            int64_t cols = 0;
             const std::string name = node.name;
-            const ir::ValueId wv = graph.addConstant(graph.uniqueValueName(name + ".weight.copies"), std::move(wide));
-            const ir::ValueId bv = graph.addConstant(graph.uniqueValueName(name + ".bias.copies"), std::move(bias));
-            const ir::ValueId wideOut = graph.addValue(graph.uniqueValueName(graph.value(v).name + ".copies"));
-            ir::Node& n = graph.node(p);
-            n.inputs.resize(3);
-            n.inputs[1] = wv;
-            n.inputs[2] = bv;
-            n.outputs[0] = wideOut;
-            n.attrs.set("copies", copies);
-            graph.value(wideOut).producer = p;
+            if (node.op == ir::OpKind::CoreOp) {
+                why = unwidenable(graph, node, copies, ctx.profile.crossbar.cols);
+                if (why.empty()) {
+                    cols = constantInput(graph, node, 1)->shape[1];
+                    wideOut = widen(graph, p, copies, /*needsBias=*/true);
+                }
+            } else if (node.op == ir::OpKind::Accumulate) {
+                for (ir::ValueId in : node.inputs) {
+                    const ir::NodeId q = graph.value(in).producer;
+                    if (q == ir::kNoNode || graph.node(q).op != ir::OpKind::CoreOp || consumers[static_cast<size_t>(in)].size() != 1)
+                        why = "a partial sum of the output is not a core-op read only by its accumulation";
+                    else if (why.empty())
+                        why = unwidenable(graph, graph.node(q), copies, ctx.profile.crossbar.cols);
+                }
+                if (why.empty()) {
+                    cols = constantInput(graph, graph.node(graph.value(node.inputs[0]).producer), 1)->shape[1];
+                    const std::vector<ir::ValueId> partials = node.inputs;
+                    for (size_t k = 0; k < partials.size(); ++k)
+                        graph.node(p).inputs[k] = widen(graph, graph.value(partials[k]).producer, copies, /*needsBias=*/k == 0);
+                    wideOut = graph.addValue(graph.uniqueValueName(graph.value(v).name + ".copies"));
+                    graph.node(p).outputs[0] = wideOut;
+                    graph.node(p).attrs.set("copies", copies);
+                    graph.value(wideOut).producer = p;
+                }
+            } else {
+                why = "the output comes from " + std::string(ir::opName(node.op));
+            }
+            if (!why.empty()) {
+                skip(why);
+                continue;
+            }
             ir::Attributes attrs;
             attrs.set("copies", copies);
             attrs.set("layer", layer);

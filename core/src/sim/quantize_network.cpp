@@ -413,9 +413,11 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
 
         // Data re-encoding (passes: reencode-outputs): copy i's bias is offset by (i − (k−1)/2)/k of
         // the output's code step, so that the mean of the k quantised copies is the output on a
-        // grid k times finer (Hermite's identity).
-        if (const int64_t copies = node.attrs.getInt("copies", 1); copies > 1 && !partial && options.stages.io) {
-            const float step = ensureQuant(node.outputs[0]).scale;
+        // grid k times finer (Hermite's identity). Of partial sums, the first partial carries them.
+        const ir::NodeId accumulate = partial ? consumers[static_cast<size_t>(node.outputs[0])].front() : ir::kNoNode;
+        const bool carriesOffsets = !partial || graph->node(accumulate).inputs.front() == node.outputs[0];
+        if (const int64_t copies = node.attrs.getInt("copies", 1); copies > 1 && carriesOffsets && options.stages.io) {
+            const float step = ensureQuant(partial ? graph->node(accumulate).outputs[0] : node.outputs[0]).scale;
             if (node.inputs.size() < 3 || node.inputs[2] == ir::kNoValue || !graph->value(node.inputs[2]).isConstant()
                 || layout.outputs % copies != 0)
                 return makeError(Errc::InvalidArgument, "core-op '" + node.name + "' has " + std::to_string(copies)
