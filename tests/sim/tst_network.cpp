@@ -249,6 +249,21 @@ private slots:
         }
     }
 
+    // Re-encoding that cannot fit is a warning naming the layer and what to change, not an error.
+    void reencodingThatDoesNotFitIsReported()
+    {
+        strategy::Strategy s;
+        s.quantization.outputExpansion = 16; // 16 x 10 logits > 128 columns
+        Loaded l = compileShipped("mlp.onnx", profile("generic"), s);
+        const auto& d = l.compiled.diagnostics;
+        const auto it = std::find_if(d.begin(), d.end(), [](const Diagnostic& x) { return x.where == "/5/Gemm"; });
+        QVERIFY(it != d.end());
+        QCOMPARE(it->severity, Severity::Warning);
+        QVERIFY2(it->message.find("output_expansion") != std::string::npos, it->message.c_str());
+        const ir::Graph& g = *l.compiled.compiled;
+        QVERIFY(std::none_of(g.nodes().begin(), g.nodes().end(), [](const ir::Node& n) { return n.op == ir::OpKind::MergeCopies; }));
+    }
+
     // Acceptance on a subset (1,000 sample images): 4-bit weights, 4-bit I/O, 128x128 crossbars,
     // outputs re-encoded over 4 neurons, tuned on 2,048 training images: within 1 point of float
     // for both shipped networks (BENCHMARKS.md has the 10,000-image figures).
