@@ -209,7 +209,9 @@ int main(int argc, char** argv)
         }
         if (profileSeconds > 0.0) {
             if (std::getenv("NNB_BENCH_DUMP") != nullptr)
-                fmt::print("{}\n", ir::printGraph(*net->graph));
+                fmt::print("{}\nbatch split over threads: {}\n", ir::printGraph(*net->graph),
+                           simulator->executor().splitsBatch());
+
             const auto start = std::chrono::steady_clock::now();
             while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < profileSeconds)
                 (void)simulator->executor().run({batch});

@@ -192,8 +192,11 @@ bool canSplitBatch(const ir::Graph& graph)
             if (value.shape.empty() || value.shape[0] != ir::kDynamicDim
                 || !staticTail(value.shape))
                 return false;
-        } else if (!value.isConstant() && !ir::isStatic(value.shape)) {
-            return false; // some other dynamic dimension: do not guess
+        } else if (!value.isConstant() && value.producer != ir::kNoNode && !ir::isStatic(value.shape)) {
+            // Some other dynamic dimension: do not guess. (A value without producer that is
+            // neither an input nor a constant is a leftover no node can read at run time, such
+            // as a Gemm output that compilation fused away: it does not count.)
+            return false;
         }
     }
     for (const ir::Node& node : graph.nodes()) {
