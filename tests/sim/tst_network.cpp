@@ -23,6 +23,7 @@
 #include "nnb/sim/network.h"
 #include "nnb/strategy/strategy_io.h"
 #include "nnb/support/yaml_overrides.h"
+#include "shipped_profile.h"
 #include "test_paths.h"
 
 using namespace nnb;
@@ -31,10 +32,7 @@ namespace {
 
 hw::Profile profile(const std::string& id, const std::vector<std::string>& overrides = {})
 {
-    auto p = hw::loadProfile(test::profileDir() / (id + ".yaml"), overrides);
-    if (!p)
-        qFatal("%s", p.error().message.c_str());
-    return *p;
+    return test::shippedProfile(id, overrides);
 }
 
 /// A compiled one-layer network: input [N, 2] → CoreOp dense W [2, 2] + bias, ReLU.

@@ -20,6 +20,7 @@
 #include "nnb/onnx/import.h"
 #include "nnb/quant/quantize_node.h"
 #include "nnb/sim/network.h"
+#include "shipped_profile.h"
 #include "test_paths.h"
 
 using namespace nnb;
@@ -28,10 +29,7 @@ namespace {
 
 hw::Profile profile(const std::string& id, const std::vector<std::string>& overrides = {})
 {
-    auto p = hw::loadProfile(test::profileDir() / (id + ".yaml"), overrides);
-    if (!p)
-        qFatal("%s", p.error().message.c_str());
-    return *p;
+    return test::shippedProfile(id, overrides);
 }
 
 bool sameBits(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b); }

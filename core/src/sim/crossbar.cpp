@@ -24,6 +24,7 @@
 #include <Eigen/Core>
 
 #include "int8_gemm.h"
+#include "scratch.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define NNB_SIM_X86 1 // GCC/Clang target attributes: AVX2 loops chosen at run time
@@ -712,14 +713,7 @@ TileScratch& tileScratch()
     return s;
 }
 
-/// \returns \p v's data with room for \p n elements, contents unspecified.
-template <class T>
-T* sized(std::vector<T>& v, size_t n)
-{
-    if (v.size() < n)
-        v.resize(n);
-    return v.data();
-}
+using detail::sized;
 
 } // namespace
 

@@ -11,6 +11,7 @@
 #include "nnb/sim/network.h"
 #include "nnb/support/assert.h"
 #include "sim/network_layout.h"
+#include "sim/scratch.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define NNB_SIM_AVX2 1
@@ -277,14 +278,7 @@ Scratch& scratch()
     return s;
 }
 
-/// Resizes \p v to \p n without caring for its contents.
-template <class T>
-T* sized(std::vector<T>& v, size_t n)
-{
-    if (v.size() < n)
-        v.resize(n);
-    return v.data();
-}
+using detail::sized;
 
 uint64_t mixSeed(uint64_t seed, uint64_t a, uint64_t b)
 {
