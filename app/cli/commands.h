@@ -57,6 +57,18 @@ struct MapCommandOptions {
     std::vector<std::string> profileOverrides;    ///< --set section.key=value
 };
 
+struct SweepCommandOptions {
+    std::filesystem::path spec;  ///< sweep spec (YAML); a shipped spec's name also works; empty: the shipped example
+    std::filesystem::path out;   ///< CSV results (written atomically); empty: none
+    int threads = 0;             ///< points evaluated at once (0: all cores)
+    int64_t images = -1;         ///< test images per point; overrides the spec's when >= 0 (0: all)
+    std::string data;            ///< test data set; overrides the spec's when set
+    bool list = false;           ///< only print the grid's points (nothing is run)
+};
+
+/// `nnbridge sweep`: evaluate every point of a parameter grid; table, Pareto front, CSV.
+[[nodiscard]] Expected<void> runSweepCommand(const SweepCommandOptions& options);
+
 /// `nnbridge map`: place a compiled network on the profile's core mesh; routing, costs, schedule.
 [[nodiscard]] Expected<void> runMap(const MapCommandOptions& options);
 

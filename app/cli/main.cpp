@@ -95,6 +95,19 @@ int main(int argc, char** argv)
     mapCmd->add_option("--set", mapOptions.profileOverrides,
                        "Override a profile key, e.g. --set chip.mesh_width=4 (repeatable)");
 
+    nnb::cli::SweepCommandOptions sweepOptions;
+    auto* sweepCmd = app.add_subcommand("sweep", "Sweep profile or strategy parameters over a grid: accuracy, crossbars, "
+                                                 "energy and latency per point, the Pareto front, CSV");
+    sweepCmd->add_option("spec", sweepOptions.spec,
+                         "Sweep spec YAML file or a shipped spec's name (default: resources/sweeps/mlp_bits_crossbar.yaml)");
+    sweepCmd->add_option("--out,-o", sweepOptions.out, "Write the results as CSV to this file");
+    sweepCmd->add_option("--threads", sweepOptions.threads, "Points evaluated at once (0: all cores)")
+        ->check(CLI::NonNegativeNumber);
+    sweepCmd->add_option("--images", sweepOptions.images, "Test images per point (overrides the spec; 0: all)")
+        ->check(CLI::NonNegativeNumber);
+    sweepCmd->add_option("--data", sweepOptions.data, "Test data (overrides the spec): fashion-mnist, sample or a directory");
+    sweepCmd->add_flag("--list", sweepOptions.list, "Only list the grid's points (nothing is run)");
+
     auto* passesCmd = app.add_subcommand("passes", "List the compiler passes and the default pipeline");
     auto* profilesCmd = app.add_subcommand("profiles", "List the shipped hardware profiles");
     app.add_subcommand("default", "Run the embedded default job headless (shipped network, data sample, profile)");
@@ -123,6 +136,8 @@ int main(int argc, char** argv)
             mapOptions.model = nnb::app::defaultModelPath();
         return report(nnb::cli::runMap(mapOptions));
     }
+    if (*sweepCmd)
+        return report(nnb::cli::runSweepCommand(sweepOptions));
     if (*passesCmd) {
         nnb::cli::runListPasses();
         return 0;

@@ -166,7 +166,9 @@ SweepSpec readSpec(const YAML::Node& root, const std::filesystem::path& source, 
     top.integerOr("schema_version", 1, 1, 1);
     spec.name = top.stringOr("name", source.stem().string());
     const std::filesystem::path base = source.parent_path();
-    const auto resolve = [&](const std::filesystem::path& p) { return p.is_absolute() || base.empty() ? p : base / p; };
+    const auto resolve = [&](const std::filesystem::path& p) {
+        return p.is_absolute() || base.empty() ? p : (base / p).lexically_normal();
+    };
 
     spec.model = resolve(top.string("model"));
     std::error_code ec;
