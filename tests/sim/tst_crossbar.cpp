@@ -118,8 +118,10 @@ std::vector<double> referenceCrossbar(const CrossbarConfig& c, const std::vector
     };
     const auto level
         = [&](int i, int j, int s, int polarity) { return (stored(i, j, polarity) >> (c.cellBits * s)) & cellMax; };
-    // Δ per (slice, polarity).
-    const auto step = [&](int s, int polarity) -> double {
+    // Δ per (slice, polarity, cycle, column): Scale mode fits cycle t's largest read, its largest
+    // digit d_t = min(2^dacBits − 1, maxInput >> dacBits·t) times the largest column sum (or,
+    // with adcPerColumn, column j's own sum).
+    const auto step = [&](int s, int polarity, int t, int col) -> double {
         if (c.adcMode == AdcMode::Clip) {
             if (c.adcStep > 0)
                 return c.adcStep;
@@ -128,21 +130,26 @@ std::vector<double> referenceCrossbar(const CrossbarConfig& c, const std::vector
         }
         int64_t maxColumn = 0;
         for (int j = 0; j < cols; ++j) {
+            if (c.adcPerColumn && j != col)
+                continue;
             int64_t column = 0;
             for (int i = 0; i < rows; ++i)
                 column += level(i, j, s, polarity);
             maxColumn = std::max(maxColumn, column);
         }
+        const int64_t digit = std::min(dacMax, ((int64_t{1} << c.inputBits) - 1) >> (c.dacBits * t));
         double delta = 1.0;
-        while (std::round(double(dacMax * maxColumn) / delta) > double(qmax))
+        while (std::round(double(digit * maxColumn) / delta) > double(qmax))
             delta *= 2.0;
         return delta;
     };
 
-    std::vector<double> steps; // [slice][polarity]
+    std::vector<double> steps; // [slice][polarity][cycle][column]
     for (int s = 0; s < slices; ++s)
         for (int p = 0; p < polarities; ++p)
-            steps.push_back(step(s, p));
+            for (int t = 0; t < cycles; ++t)
+                for (int j = 0; j < cols; ++j)
+                    steps.push_back(step(s, p, t, j));
 
     std::vector<double> y(static_cast<size_t>(batch * cols), 0.0);
     int64_t clips = 0;
@@ -151,8 +158,8 @@ std::vector<double> referenceCrossbar(const CrossbarConfig& c, const std::vector
             double sum = 0.0;
             for (int s = 0; s < slices; ++s) {
                 for (int p = 0; p < polarities; ++p) {
-                    const double delta = steps[static_cast<size_t>(s * polarities + p)];
                     for (int t = 0; t < cycles; ++t) {
+                        const double delta = steps[static_cast<size_t>(((s * polarities + p) * cycles + t) * cols + j)];
                         int64_t current = 0;
                         for (int i = 0; i < rows; ++i) {
                             const int64_t xt = (x[static_cast<size_t>(b * rows + i)] >> (c.dacBits * t)) & dacMax;
@@ -245,6 +252,7 @@ private slots:
     void lossyMatchesReferenceLoop_data();
     void lossyMatchesReferenceLoop();
     void scaleModeNeverClipsIdealTile();
+    void scaleModeStepsPerArrayAndCycle();
     void readKernelsAreChosenByBounds();
     void fromProfile();
     void everyShippedProfileGivesAValidConfig();
@@ -500,10 +508,14 @@ void TestCrossbar::lossyMatchesReferenceLoop_data()
                 for (Step st : { Step{"default step", 0.0, AdcMode::Clip}, Step{"step 1", 1.0, AdcMode::Clip},
                          Step{"step 3", 3.0, AdcMode::Clip}, Step{"step 0.75", 0.75, AdcMode::Clip},
                          Step{"scale", 0.0, AdcMode::Scale} }) {
-                    const CrossbarConfig c
-                        = makeConfig(e, 7, s.cellBits, 6, s.dacBits, adcBits, st.step, st.mode, 12, 6);
+                    CrossbarConfig c = makeConfig(e, 7, s.cellBits, 6, s.dacBits, adcBits, st.step, st.mode, 12, 6);
                     QTest::addRow("%s cell %d dac %d adc %d %s", name(e), s.cellBits, s.dacBits, adcBits, st.label)
                         << c << 11 << 5 << 13;
+                    if (st.mode == AdcMode::Scale) {
+                        c.adcPerColumn = true;
+                        QTest::addRow("%s cell %d dac %d adc %d scale per column", name(e), s.cellBits, s.dacBits,
+                                      adcBits) << c << 11 << 5 << 13;
+                    }
                 }
             }
         }
@@ -513,6 +525,15 @@ void TestCrossbar::lossyMatchesReferenceLoop_data()
                                    << 256 << 256 << 20;
     QTest::addRow("prime 256x256 scale") << makeConfig(Encoding::Differential, 8, 4, 6, 3, 6, 0.0, AdcMode::Scale, 256,
         256) << 256 << 256 << 20;
+    // 8-bit inputs through PRIME's 3-bit DAC: the top cycle carries 2 bits (digits up to 3), so
+    // Scale mode's weight bound, and Δ, are smaller there.
+    QTest::addRow("prime 8-bit inputs scale") << makeConfig(Encoding::Differential, 8, 4, 8, 3, 6, 0.0, AdcMode::Scale,
+        256, 64) << 256 << 64 << 12;
+    {
+        CrossbarConfig perColumn = makeConfig(Encoding::Differential, 8, 4, 8, 3, 6, 0.0, AdcMode::Scale, 256, 256);
+        perColumn.adcPerColumn = true;
+        QTest::addRow("prime 8-bit inputs scale per column 256x256") << perColumn << 256 << 256 << 12;
+    }
     // ISAAC-like: 16-bit offset-encoded weights over 2-bit cells, 1-bit DAC, 8-bit ADC (Δ = 1.5).
     QTest::addRow("isaac-like 128x128") << makeConfig(Encoding::Offset, 16, 2, 16, 1, 8, 0.0, AdcMode::Clip, 128, 128)
                                         << 128 << 32 << 6;
@@ -580,11 +601,134 @@ void TestCrossbar::scaleModeNeverClipsIdealTile()
     QCOMPARE(stats.clipped, int64_t{0});
     QVERIFY(stats.conversions > 0);
     for (int a = 0; a < tile.arrays(); ++a) {
-        const double step = tile.adcStep(a);
-        QCOMPARE(std::exp2(std::round(std::log2(step))), step); // a power of two
-        QVERIFY(step >= 1.0);
+        for (int t = 0; t < c.inputCycles(); ++t) {
+            const double step = tile.adcStep(a, t);
+            QCOMPARE(std::exp2(std::round(std::log2(step))), step); // a power of two
+            QVERIFY(step >= 1.0);
+        }
     }
     QCOMPARE(tile.outputStep(), 1.0);
+}
+
+void TestCrossbar::scaleModeStepsPerArrayAndCycle()
+{
+    // Scale mode by hand: Δ per array and input cycle. The weights of handComputedLayer (4-bit in
+    // differential pairs over 2-bit cells: arrays a0 = s0+, a1 = s0-, a2 = s1+, a3 = s1-),
+    // 3-bit inputs through a 2-bit DAC: cycle 0 feeds bits 0-1 (digits up to d_0 = 3), cycle 1
+    // bit 2 only (d_1 = 7 >> 2 = 1). A 2-bit ADC (codes 0..3).
+    const CrossbarConfig c = makeConfig(Encoding::Differential, 4, 2, 3, 2, 2, 0.0, AdcMode::Scale, 3, 2);
+    const std::vector<int32_t> w = {7, -3, 7, 6, -2, 5};
+    //   a0 = w+ s0 = [3 0; 3 2; 0 1]  column sums 6, 3    a1 = w- s0 = [0 3; 0 0; 2 0]  2, 3
+    //   a2 = w+ s1 = [1 0; 1 1; 0 1]  column sums 2, 2    a3 = w- s1 = 0
+    // Largest reads d_t · max column sum (t0, t1): a0 18, 6; a1 9, 3; a2 6, 2; a3 0, 0.
+    // Δ = the smallest power of two with round(read / Δ) <= 3: a0 8, 2; a1 4, 1; a2 2, 1; a3 1, 1
+    // (one Δ per array over both cycles would be a0 8, a1 4, a2 2: the finer cycle-1 steps are
+    // the point; the top plane of small activations is sparse).
+    // x0 = [7 6 2]: cycle 0 digits [3 2 2], cycle 1 [1 1 0]
+    // x1 = [1 4 5]: cycle 0 digits [1 0 1], cycle 1 [0 1 1]
+    // Plain product x0·W = [87, 25], x1·W = [25, 46].
+    const std::vector<int32_t> x = {7, 6, 2, 1, 4, 5};
+    // Reads I (col 0, col 1) -> q = clamp(round(I/Δ), 0, 3) -> q·Δ, times ±2^(2s + 2t):
+    // sample 0            I        q·Δ      factor     sample 1      I       q·Δ
+    //   a0 t0 (Δ 8)    15, 6    16, 8        +1                     3, 1    0, 0
+    //   a0 t1 (Δ 2)     6, 2     6, 2        +4                     3, 3    4, 4
+    //   a1 t0 (Δ 4)     4, 9     4, 8        -1                     2, 3    4, 4
+    //   a1 t1 (Δ 1)     0, 3     0, 3        -4                     2, 0    2, 0
+    //   a2 t0 (Δ 2)     5, 4     6, 4        +4                     1, 1    2, 2
+    //   a2 t1 (Δ 1)     2, 1     2, 1       +16                     1, 2    1, 2
+    //   y0 = [16 + 24 - 4 - 0 + 24 + 32, 8 + 8 - 8 - 12 + 16 + 16] = [92, 28]
+    //   y1 = [0 + 16 - 4 - 8 + 8 + 16, 0 + 16 - 4 - 0 + 8 + 32]   = [28, 52]
+    const std::vector<int64_t> expected = {92, 28, 28, 52};
+    // Calibrated ranges per (array, cycle), array-major: a0 9, 3; a1 9, 3; a2 6, 2; a3 0, 0 give
+    // Δ a0 4, 1; a1 4, 1; a2 2, 1; a3 1, 1, and larger reads clip (sample 0, a0: 15/4 and 6/1):
+    // sample 0            q·Δ                   sample 1      q·Δ
+    //   a0 t0 (Δ 4)    12 (clipped), 8                        4, 0
+    //   a0 t1 (Δ 1)     3 (clipped), 2                        3, 3
+    //   a1 t0 (Δ 4)     4, 8                                  4, 4
+    //   a1 t1 (Δ 1)     0, 3                                  2, 0
+    //   a2 t0, t1       as above                              as above
+    //   y0 = [12 + 12 - 4 - 0 + 24 + 32, 8 + 8 - 8 - 12 + 16 + 16] = [76, 28]
+    //   y1 = [4 + 12 - 4 - 8 + 8 + 16, 0 + 12 - 4 - 0 + 8 + 32]    = [28, 48]
+    const std::vector<int64_t> ranges = {9, 3, 9, 3, 6, 2, 0, 0};
+    const std::vector<int64_t> calibrated = {76, 28, 28, 48};
+    const double steps[4][2] = {{8, 2}, {4, 1}, {2, 1}, {1, 1}};
+    const double calibratedSteps[4][2] = {{4, 1}, {4, 1}, {2, 1}, {1, 1}};
+
+    for (ReadKernel kernel : kKernels) {
+        const CrossbarTile tile = makeTile(c, w, 3, 2, kernel);
+        for (int a = 0; a < 4; ++a)
+            for (int t = 0; t < 2; ++t)
+                QCOMPARE(tile.adcStep(a, t), steps[a][t]);
+        AdcStats stats;
+        QCOMPARE(run<int64_t>(tile, x, 2, &stats), expected);
+        QCOMPARE(stats.conversions, int64_t{32});
+        QCOMPARE(stats.clipped, int64_t{0});
+        QVERIFY(sameBits(run<double>(tile, x, 2), toDouble(expected)));
+
+        auto tuned = CrossbarTile::create(c, w, 3, 2, kernel, ranges);
+        QVERIFY2(tuned, tuned ? "" : tuned.error().message.c_str());
+        for (int a = 0; a < 4; ++a)
+            for (int t = 0; t < 2; ++t)
+                QCOMPARE(tuned->adcStep(a, t), calibratedSteps[a][t]);
+        AdcStats tunedStats;
+        QCOMPARE(run<int64_t>(*tuned, x, 2, &tunedStats), calibrated);
+        QCOMPARE(tunedStats.clipped, int64_t{2});
+    }
+    // The independent reference loop implements the same per-cycle steps.
+    QVERIFY(sameBits(referenceCrossbar(c, w, x, 2, 3, 2), toDouble(expected)));
+
+    // adcPerColumn: Δ per array, cycle and column, from each column's own bound d_t · column sum:
+    //   bounds (col 0, col 1)  a0 t0 18, 9   a0 t1 6, 3   a1 t0 6, 9   a1 t1 2, 3   a2 t0 6, 6   a2 t1 2, 2
+    //   Δ                      a0 t0  8, 4   a0 t1 2, 1   a1 t0 2, 4   a1 t1 1, 1   a2 t0 2, 2   a2 t1 1, 1
+    // sample 0 is unchanged ([92, 28]: its reads round alike); sample 1, q·Δ (col 0, col 1):
+    //   a0 t0 0, 0 (1/4 rounds down)   a0 t1 4, 3   a1 t0 2, 4   a1 t1 2, 0   a2 t0 2, 2   a2 t1 1, 2
+    //   y1 = [0 + 16 - 2 - 8 + 8 + 16, 0 + 12 - 4 - 0 + 8 + 32] = [30, 48]   (exact [25, 46])
+    CrossbarConfig perColumn = c;
+    perColumn.adcPerColumn = true;
+    const std::vector<int64_t> columnExpected = {92, 28, 30, 48};
+    const double columnSteps[4][2][2] = {{{8, 4}, {2, 1}}, {{2, 4}, {1, 1}}, {{2, 2}, {1, 1}}, {{1, 1}, {1, 1}}};
+    for (ReadKernel kernel : kKernels) {
+        const CrossbarTile tile = makeTile(perColumn, w, 3, 2, kernel);
+        for (int a = 0; a < 4; ++a)
+            for (int t = 0; t < 2; ++t)
+                for (int j = 0; j < 2; ++j)
+                    QCOMPARE(tile.adcStep(a, t, j), columnSteps[a][t][j]);
+        AdcStats stats;
+        QCOMPARE(run<int64_t>(tile, x, 2, &stats), columnExpected);
+        QCOMPARE(stats.conversions, int64_t{32});
+        QCOMPARE(stats.clipped, int64_t{0});
+    }
+    QVERIFY(sameBits(referenceCrossbar(perColumn, w, x, 2, 3, 2), toDouble(columnExpected)));
+    // Calibrated per (array, cycle, column): a0 t0 col 0 at 9 gives Δ 4, and its read 15 clips.
+    std::vector<int64_t> columnRanges(16, 1000); // above every bound: the bounds decide
+    columnRanges[0] = 9;
+    auto calibratedColumns = CrossbarTile::create(perColumn, w, 3, 2, ReadKernel::Auto, columnRanges);
+    QVERIFY2(calibratedColumns, calibratedColumns ? "" : calibratedColumns.error().message.c_str());
+    QCOMPARE(calibratedColumns->adcStep(0, 0, 0), 4.0);
+    QCOMPARE(calibratedColumns->adcStep(0, 0, 1), 4.0);
+    AdcStats columnStats;
+    // Sample 0 col 0: a0 t0 q = min(round(15/4), 3) = 3 → 12 instead of 16: 92 - 4 = 88; sample 1
+    // col 0: 3/4 rounds to 1 → 4 instead of 0: 30 + 4 = 34.
+    QCOMPARE(run<int64_t>(*calibratedColumns, x, 2, &columnStats), (std::vector<int64_t>{88, 28, 34, 48}));
+    QCOMPARE(columnStats.clipped, int64_t{1});
+    // Per column needs Scale mode.
+    CrossbarConfig clipColumns = perColumn;
+    clipColumns.adcMode = AdcMode::Clip;
+    QVERIFY(!clipColumns.validate());
+    QVERIFY(clipColumns.validate().error().message.starts_with("adcPerColumn:"));
+
+    // One range per array applies to each of its cycles (clamped to that cycle's bound): a0 9
+    // gives Δ 4 in cycle 0 and, clamped to 6, Δ 2 in cycle 1.
+    auto perArray = CrossbarTile::create(c, w, 3, 2, ReadKernel::Auto, std::vector<int64_t>{9, 9, 6, 0});
+    QVERIFY2(perArray, perArray ? "" : perArray.error().message.c_str());
+    QCOMPARE(perArray->adcStep(0, 0), 4.0);
+    QCOMPARE(perArray->adcStep(0, 1), 2.0);
+    // Any other count is rejected, naming both accepted counts.
+    auto wrong = CrossbarTile::create(c, w, 3, 2, ReadKernel::Auto, std::vector<int64_t>{9, 9, 6});
+    QVERIFY(!wrong);
+    QVERIFY2(wrong.error().message.find("readRanges: need one per array (4) or one per array and input cycle (8)")
+                 != std::string::npos,
+             wrong.error().message.c_str());
 }
 
 void TestCrossbar::readKernelsAreChosenByBounds()

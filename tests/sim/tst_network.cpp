@@ -152,8 +152,12 @@ private slots:
         QCOMPARE(simulator->adcStats().conversions, int64_t{0});
     }
 
-    // Acceptance on a subset (1,000 sample images): prime with 8-bit weights and I/O; the
-    // quantised network within 0.5 points of float, its ADC-exact simulation identical to it.
+    // Acceptance on a subset (1,000 sample images): prime with 8-bit weights and I/O (6-bit ADC,
+    // 256x256): the quantised network within 0.5 points of float, and the bit-accurate
+    // simulation within 0.3 points of float and agreeing with its predictions on >= 97.5 % of the
+    // images. With one power-of-two ADC step per array (the old calibration) the bit-accurate
+    // stage was MLP -0.40 points (96.2 % agreement) and LeNet -1.90 (93.1 %): both failed; with
+    // steps per array, input cycle and column it is MLP 0.00 (98.5 %), LeNet +0.60 (98.7 %).
     void primeEightBitDropIsSmall()
     {
         const hw::Profile p = profile("prime", {"signals.input_bits=8", "signals.output_bits=8", "neuron.output_bits=8"});
@@ -166,7 +170,12 @@ private slots:
             const double floatAcc = a->stage("float")->accuracyPercent;
             const double quantAcc = a->stage("weight-quant")->accuracyPercent;
             QVERIFY2(floatAcc - quantAcc <= 0.5, qPrintable(QString("%1: %2 → %3").arg(model).arg(floatAcc).arg(quantAcc)));
-            QVERIFY(a->stage("bit-accurate") != nullptr);
+            const StageReport* bit = a->stage("bit-accurate");
+            QVERIFY(bit != nullptr);
+            QVERIFY2(floatAcc - bit->accuracyPercent <= 0.3,
+                     qPrintable(QString("%1: bit-accurate %2 → %3").arg(model).arg(floatAcc).arg(bit->accuracyPercent)));
+            const double agreement = 100.0 * static_cast<double>(bit->agreeing) / static_cast<double>(bit->total);
+            QVERIFY2(agreement >= 97.5, qPrintable(QString("%1: bit-accurate agrees with float on %2 %").arg(model).arg(agreement)));
             QVERIFY(!a->stage("weight-quant")->layers.empty());
             for (const eval::LayerError& e : a->stage("weight-quant")->layers)
                 QVERIFY2(e.cosine > 0.98, qPrintable(QString::fromStdString(e.layer)));

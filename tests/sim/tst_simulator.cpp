@@ -66,6 +66,7 @@ std::vector<int64_t> referenceAccumulators(const sim::QuantizedNetwork& net, con
     const bool scaled = net.options.adc != sim::AdcRange::FullScale;
     config.adcMode = scaled ? sim::CrossbarConfig::AdcMode::Scale : sim::CrossbarConfig::AdcMode::Clip;
     config.adcStep = net.profile.io.adcBits > 0 && !scaled ? cq.adcStep : 0.0;
+    config.adcPerColumn = scaled && net.options.adcPerColumn && net.profile.io.adcBits > 0;
     std::vector<int64_t> acc(static_cast<size_t>(n * outputs), 0);
     for (int64_t c0 = 0; c0 < outputs; c0 += config.cols) {
         const int64_t cols = std::min<int64_t>(config.cols, outputs - c0);
@@ -73,9 +74,17 @@ std::vector<int64_t> referenceAccumulators(const sim::QuantizedNetwork& net, con
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t c = 0; c < cols; ++c)
                 block[static_cast<size_t>(r * cols + c)] = cq.weights.integerWeight(static_cast<size_t>(r * outputs + c0 + c));
-        std::span<const int64_t> ranges;
-        if (scaled && !cq.readRanges.empty())
-            ranges = cq.readRanges.front();
+        std::vector<int64_t> ranges; // per array and cycle, or per array, cycle and column of this block
+        if (scaled && !cq.readRanges.empty()) {
+            const std::vector<int64_t>& all = cq.readRanges.front();
+            if (config.adcPerColumn) {
+                for (size_t k = 0; k < all.size() / static_cast<size_t>(outputs); ++k)
+                    ranges.insert(ranges.end(), all.begin() + static_cast<int64_t>(k) * outputs + c0,
+                                  all.begin() + static_cast<int64_t>(k) * outputs + c0 + cols);
+            } else {
+                ranges = all;
+            }
+        }
         auto tile = sim::CrossbarTile::create(config, block, static_cast<int>(rows), static_cast<int>(cols),
                                               sim::ReadKernel::Auto, ranges);
         if (!tile)

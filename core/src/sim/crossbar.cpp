@@ -9,6 +9,7 @@
 #include "nnb/sim/crossbar.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <charconv>
@@ -186,6 +187,8 @@ Expected<void> CrossbarConfig::validate() const
     NNB_RETURN_IF_ERROR(checkRange("adcBits", adcBits, 0, kMaxAdcBits));
     if (!std::isfinite(adcStep))
         return fieldError("adcStep", "must be finite (<= 0 for the default), got " + formatDouble(adcStep));
+    if (adcPerColumn && (adcMode != AdcMode::Scale || adcBits == 0))
+        return fieldError("adcPerColumn", "needs a Scale-mode ADC (adcMode Scale, adcBits > 0)");
     if (adcMode == AdcMode::Scale && adcStep > 0.0) {
         return fieldError("adcStep", "must be 0 in Scale mode, where the tile calibrates the step, got "
                                          + formatDouble(adcStep));
@@ -246,15 +249,22 @@ Expected<void> DeviceModel::validate() const
 
 namespace {
 
-/// One physical array: a weight slice of one polarity.
-struct ArrayInfo {
-    int slice = 0;
-    int sign = 1;           ///< +1 positive (or only) array, -1 negative array of a differential pair
-    double step = 1.0;      ///< Δ of its ADC
+/// The ADC of one array in one input cycle.
+struct CycleAdc {
+    double step = 1.0;      ///< Δ
     int64_t multiplier = 1; ///< Δ / outputStep: 1 in Clip mode, Δ in Scale mode
-    int64_t maxRead = 0;    ///< (2^dacBits − 1) · max_j Σ_i level of the ideal cells
+    int64_t maxRead = 0;    ///< d_t · max_j Σ_i level of the ideal cells (d_t: the cycle's largest digit)
     int stepLog2 = 0;       ///< Scale mode: Δ = 2^stepLog2
     int multiplierLog2 = 0; ///< log2(multiplier)
+};
+
+/// One physical array: a weight slice of one polarity, and its ADC per input cycle.
+struct ArrayInfo {
+    int slice = 0;
+    int sign = 1; ///< +1 positive (or only) array, -1 negative array of a differential pair
+    /// [t], t < inputCycles() (at most inputBits <= kMaxBits). With adcPerColumn: the largest
+    /// step and read over the columns (bounds only).
+    std::array<CycleAdc, kMaxBits> cycle;
 };
 
 /// How the ADC loop turns a read into a code. All give round-half-up of I / Δ clamped to the top
@@ -335,6 +345,9 @@ struct CrossbarTile::Impl {
     std::vector<uint16_t> adcTable; ///< AdcKernel::Table: q = adcTable[I] (small enough for L1/L2)
     MagicDivision adcMagic;         ///< AdcKernel::Multiply
     int64_t clipFrom = 0;           ///< Multiply, Table: the smallest read that clips
+    /// adcPerColumn: log2 Δ_{a,t,j}, [arrays][cycles][colsUsed] (empty otherwise).
+    std::vector<int32_t> columnShift;
+    bool columnLossy = false;       ///< adcPerColumn: some column's read can lose information
 
     // GEMM operands; of each float/double pair exactly one is filled where used.
     RowMajorMatrix<float> codesF; ///< [rowsUsed × colsUsed] the codes (lossless tiles only)
@@ -394,10 +407,17 @@ Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::s
     if (!readRanges.empty()) {
         if (config.adcMode != CrossbarConfig::AdcMode::Scale || config.adcBits == 0)
             return makeError(Errc::InvalidArgument, "readRanges: only a Scale-mode ADC takes calibrated read ranges");
-        if (readRanges.size() != static_cast<size_t>(config.weightSlices() * config.polarities()))
-            return makeError(Errc::InvalidArgument, "readRanges: need one per array (" +
-                                                        std::to_string(config.weightSlices() * config.polarities()) + "), got "
-                                                        + std::to_string(readRanges.size()));
+        const size_t arrays = static_cast<size_t>(config.weightSlices() * config.polarities());
+        const size_t perCycle = arrays * static_cast<size_t>(config.inputCycles());
+        const size_t perColumn = perCycle * static_cast<size_t>(std::max(colsUsed, 0));
+        if (readRanges.size() != arrays && readRanges.size() != perCycle
+            && !(config.adcPerColumn && readRanges.size() == perColumn))
+            return makeError(Errc::InvalidArgument, "readRanges: need one per array (" + std::to_string(arrays)
+                                                        + ") or one per array and input cycle (" + std::to_string(perCycle)
+                                                        + (config.adcPerColumn ? ") or one per array, cycle and column ("
+                                                                                     + std::to_string(perColumn)
+                                                                               : std::string())
+                                                        + "), got " + std::to_string(readRanges.size()));
     }
     NNB_RETURN_IF_ERROR(checkRange("rowsUsed", rowsUsed, 1, config.rows, "rows"));
     NNB_RETURN_IF_ERROR(checkRange("colsUsed", colsUsed, 1, config.cols, "cols"));
@@ -448,9 +468,10 @@ Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::s
         }
     }
 
-    // ADC steps.
+    // ADC steps, per array and input cycle.
     const int64_t dacMax = (int64_t{1} << config.dacBits) - 1;
     im.arrayInfo.resize(static_cast<size_t>(im.arrays));
+    int64_t maxRead = 0; // over every array and cycle
     for (int a = 0; a < im.arrays; ++a) {
         ArrayInfo& info = im.arrayInfo[static_cast<size_t>(a)];
         info.slice = a / polarities;
@@ -463,39 +484,88 @@ Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::s
                 column += level[static_cast<size_t>(i) * static_cast<size_t>(colsUsed) + static_cast<size_t>(j)];
             maxColumn = std::max(maxColumn, column);
         }
-        info.maxRead = dacMax * maxColumn;
-        if (config.adcBits > 0 && config.adcMode == CrossbarConfig::AdcMode::Scale) {
-            // A calibrated range below the weights' bound trades rare clipping for finer steps.
-            const int64_t range = readRanges.empty() ? info.maxRead
-                                                     : std::clamp<int64_t>(readRanges[static_cast<size_t>(a)], 0, info.maxRead);
-            info.multiplier = calibratedStep(range, im.qmax);
-            info.step = static_cast<double>(info.multiplier);
-            info.stepLog2 = std::countr_zero(static_cast<uint64_t>(info.multiplier));
-            info.multiplierLog2 = info.stepLog2;
-        } else {
-            info.step = config.effectiveAdcStep();
+        std::vector<int64_t> columnSums;
+        if (config.adcPerColumn) {
+            columnSums.assign(static_cast<size_t>(colsUsed), 0);
+            for (int i = 0; i < rowsUsed; ++i)
+                for (int j = 0; j < colsUsed; ++j)
+                    columnSums[static_cast<size_t>(j)]
+                        += level[static_cast<size_t>(i) * static_cast<size_t>(colsUsed) + static_cast<size_t>(j)];
+        }
+        for (int t = 0; t < im.cycles; ++t) {
+            CycleAdc& adc = info.cycle[static_cast<size_t>(t)];
+            // The largest digit cycle t can feed: the top cycle may carry fewer than dacBits bits.
+            const int64_t digit = std::min(dacMax, config.maxInputCode() >> (config.dacBits * t));
+            adc.maxRead = digit * maxColumn;
+            if (config.adcPerColumn) {
+                // Δ_{a,t,j}: each column's own bound or range; cycle[t] keeps the largest step.
+                const size_t base = (static_cast<size_t>(a) * static_cast<size_t>(im.cycles) + static_cast<size_t>(t))
+                                    * static_cast<size_t>(colsUsed);
+                im.columnShift.resize(static_cast<size_t>(im.arrays) * static_cast<size_t>(im.cycles)
+                                      * static_cast<size_t>(colsUsed));
+                int64_t largest = 1;
+                for (int j = 0; j < colsUsed; ++j) {
+                    const int64_t bound = digit * columnSums[static_cast<size_t>(j)];
+                    int64_t range = bound;
+                    if (!readRanges.empty()) {
+                        const size_t k = readRanges.size() == static_cast<size_t>(im.arrays) ? static_cast<size_t>(a)
+                                         : readRanges.size() == static_cast<size_t>(im.arrays * im.cycles)
+                                             ? static_cast<size_t>(a) * static_cast<size_t>(im.cycles) + static_cast<size_t>(t)
+                                             : base + static_cast<size_t>(j);
+                        range = std::clamp<int64_t>(readRanges[k], 0, bound);
+                    }
+                    const int64_t step = calibratedStep(range, im.qmax);
+                    im.columnShift[base + static_cast<size_t>(j)] = std::countr_zero(static_cast<uint64_t>(step));
+                    largest = std::max(largest, step);
+                    // Lossless only if every column's step is 1 and its reads fit.
+                    im.columnLossy = im.columnLossy || step != 1 || bound > im.qmax;
+                }
+                adc.multiplier = largest;
+                adc.step = static_cast<double>(largest);
+                adc.stepLog2 = std::countr_zero(static_cast<uint64_t>(largest));
+                adc.multiplierLog2 = adc.stepLog2;
+                maxRead = std::max(maxRead, adc.maxRead);
+                continue;
+            }
+            maxRead = std::max(maxRead, adc.maxRead);
+            if (config.adcBits > 0 && config.adcMode == CrossbarConfig::AdcMode::Scale) {
+                // A calibrated range below the weights' bound trades rare clipping for finer steps.
+                const size_t k = readRanges.size() == static_cast<size_t>(im.arrays)
+                                     ? static_cast<size_t>(a)
+                                     : static_cast<size_t>(a) * static_cast<size_t>(im.cycles) + static_cast<size_t>(t);
+                const int64_t range = readRanges.empty() ? adc.maxRead : std::clamp<int64_t>(readRanges[k], 0, adc.maxRead);
+                adc.multiplier = calibratedStep(range, im.qmax);
+                adc.step = static_cast<double>(adc.multiplier);
+                adc.stepLog2 = std::countr_zero(static_cast<uint64_t>(adc.multiplier));
+                adc.multiplierLog2 = adc.stepLog2;
+            } else {
+                adc.step = config.effectiveAdcStep();
+            }
         }
     }
     im.outputStep = config.adcBits > 0 && config.adcMode == CrossbarConfig::AdcMode::Clip ? config.effectiveAdcStep()
                                                                                          : 1.0;
     im.integerOutput = im.outputStep == std::floor(im.outputStep) && im.outputStep < kDoubleExact;
     {
-        // |A| <= Σ_{s,t} 2^(cellBits·s + dacBits·t) · polarities · qmax · max multiplier.
-        int64_t maxMultiplier = 1;
-        for (const ArrayInfo& info : im.arrayInfo)
-            maxMultiplier = std::max(maxMultiplier, info.multiplier);
-        const double bound = shiftSum(config) * config.polarities() * static_cast<double>(im.qmax)
-                             * static_cast<double>(maxMultiplier);
+        // |A| <= Σ_{a,t} 2^(cellBits·s_a + dacBits·t) · qmax · multiplier_{a,t} (per polarity: the
+        // positive and negative sums each stay below this bound as well).
+        double bound = 0.0;
+        bool lossless = true;
+        for (const ArrayInfo& info : im.arrayInfo) {
+            for (int t = 0; t < im.cycles; ++t) {
+                const CycleAdc& adc = info.cycle[static_cast<size_t>(t)];
+                bound += std::ldexp(static_cast<double>(im.qmax) * static_cast<double>(adc.multiplier),
+                                    config.cellBits * info.slice + config.dacBits * t);
+                lossless = lossless && adc.step == 1.0 && adc.maxRead <= im.qmax;
+            }
+        }
+        if (config.adcPerColumn)
+            lossless = !im.columnLossy;
         im.accumulate32 = bound < 2147483648.0;
+        im.lossless = config.adcBits == 0 || lossless;
     }
-    im.lossless = config.adcBits == 0 || std::all_of(im.arrayInfo.begin(), im.arrayInfo.end(), [&](const ArrayInfo& i) {
-                      return i.step == 1.0 && i.maxRead <= im.qmax;
-                  });
 
     if (!im.lossless) {
-        int64_t maxRead = 0;
-        for (const ArrayInfo& info : im.arrayInfo)
-            maxRead = std::max(maxRead, info.maxRead);
         if (config.adcMode == CrossbarConfig::AdcMode::Scale) {
             if (maxRead < (int64_t{1} << 30)) // (I + Δ/2) in int32
                 im.adcKernel = AdcKernel::Shift;
@@ -563,9 +633,6 @@ Expected<CrossbarTile> CrossbarTile::create(const CrossbarConfig& config, std::s
             im.codesD = codes.cast<double>();
     } else {
         // Arrays side by side: column a·colsUsed + j is column j of array a.
-        int64_t maxRead = 0;
-        for (const ArrayInfo& info : im.arrayInfo)
-            maxRead = std::max(maxRead, info.maxRead);
         RowMajorMatrix<double> operand(rowsUsed, static_cast<Eigen::Index>(im.arrays) * colsUsed);
         for (int a = 0; a < im.arrays; ++a) {
             const int32_t* level = im.levels.data() + static_cast<size_t>(a) * cells;
@@ -598,6 +665,8 @@ Expected<CrossbarTile> CrossbarTile::withDeviceModel(const DeviceModel& model) c
     im.qmax = ideal.qmax;
     im.levels = ideal.levels;
     im.arrayInfo = ideal.arrayInfo; // the ADC keeps the ideal tile's steps (calibration)
+    im.columnShift = ideal.columnShift;
+    im.columnLossy = ideal.columnLossy;
     im.outputStep = ideal.outputStep;
     im.accumulate32 = ideal.accumulate32;
     im.lossless = false;
@@ -668,10 +737,20 @@ const char* CrossbarTile::readKernelName() const
     return im.codesF.size() > 0 || im.cellsF.size() > 0 ? "eigen-float" : "eigen-double";
 }
 
-double CrossbarTile::adcStep(int array) const
+double CrossbarTile::adcStep(int array, int cycle, int column) const
 {
-    NNB_ASSERT(array >= 0 && array < m_impl->arrays);
-    return m_impl->arrayInfo[static_cast<size_t>(std::clamp(array, 0, m_impl->arrays - 1))].step;
+    const Impl& im = *m_impl;
+    NNB_ASSERT(array >= 0 && array < im.arrays && cycle >= 0 && cycle < im.cycles && column >= 0 && column < im.colsUsed);
+    array = std::clamp(array, 0, im.arrays - 1);
+    cycle = std::clamp(cycle, 0, im.cycles - 1);
+    if (!im.columnShift.empty()) {
+        column = std::clamp(column, 0, im.colsUsed - 1);
+        const size_t k = (static_cast<size_t>(array) * static_cast<size_t>(im.cycles) + static_cast<size_t>(cycle))
+                             * static_cast<size_t>(im.colsUsed)
+                         + static_cast<size_t>(column);
+        return std::ldexp(1.0, im.columnShift[k]);
+    }
+    return im.arrayInfo[static_cast<size_t>(array)].cycle[static_cast<size_t>(cycle)].step;
 }
 
 Expected<void> CrossbarTile::checkInputs(const int32_t* x, int64_t batch) const
@@ -901,7 +980,7 @@ void CrossbarTile::Impl::convertReads(const Read* reads, int64_t stride, const i
     stats.clipped += clipped;
 }
 
-/// acc[b][j] += Σ_{t,a} ±2^(cellBits·s_a + dacBits·t)·(Δ_a / outputStep)·q; \returns the
+/// acc[b][j] += Σ_{t,a} ±2^(cellBits·s_a + dacBits·t)·(Δ_{a,t} / outputStep)·q; \returns the
 /// number of clipped conversions. Two passes per array and row: the codes (a table look-up, a
 /// rounding shift or a division), then the shift-and-add, which the compiler vectorises.
 template <class Read, class Acc>
@@ -930,7 +1009,42 @@ int64_t CrossbarTile::Impl::adcLoop(const Read* reads, int64_t stride, int64_t n
             Acc* out = acc + b * cols;
             for (int a = 0; a < im.arrays; ++a) {
                 const ArrayInfo& info = im.arrayInfo[static_cast<size_t>(a)];
+                const CycleAdc& adc = info.cycle[static_cast<size_t>(t)];
                 const Read* read = row + a * cols;
+                if (!im.columnShift.empty()) {
+                    // Δ_{a,t,j} = 2^k_j per column: a rounding shift (or, on a device tile, a
+                    // division by the power of two), then a per-column shift-and-add.
+                    const int32_t* k = im.columnShift.data() + (static_cast<size_t>(a) * static_cast<size_t>(im.cycles)
+                                                                 + static_cast<size_t>(t))
+                                                                    * static_cast<size_t>(cols);
+                    int32_t clips = 0;
+                    if (im.adcKernel == AdcKernel::Shift) {
+                        for (int j = 0; j < cols; ++j) {
+                            const int32_t v = (static_cast<int32_t>(read[j]) + ((int32_t{1} << k[j]) >> 1)) >> k[j];
+                            clips += v > qmax32;
+                            q[j] = std::min(v, qmax32);
+                        }
+                    } else {
+                        for (int j = 0; j < cols; ++j) {
+                            double v = std::round(static_cast<double>(read[j]) / std::ldexp(1.0 / im.cellScale, k[j]));
+                            if (v > qmax) {
+                                v = qmax;
+                                ++clips;
+                            }
+                            q[j] = static_cast<int32_t>(v);
+                        }
+                    }
+                    clipped += clips;
+                    const int base = c.cellBits * info.slice + c.dacBits * t;
+                    if (info.sign > 0) {
+                        for (int j = 0; j < cols; ++j)
+                            out[j] += static_cast<Acc>(q[j]) << (base + k[j]);
+                    } else {
+                        for (int j = 0; j < cols; ++j)
+                            out[j] -= static_cast<Acc>(q[j]) << (base + k[j]);
+                    }
+                    continue;
+                }
                 switch (im.adcKernel) {
                 case AdcKernel::Multiply: {
                     const MagicDivision magic = im.adcMagic;
@@ -956,7 +1070,7 @@ int64_t CrossbarTile::Impl::adcLoop(const Read* reads, int64_t stride, int64_t n
                     break;
                 }
                 case AdcKernel::Shift: {
-                    const int k = info.stepLog2;
+                    const int k = adc.stepLog2;
                     const int32_t half = k > 0 ? int32_t{1} << (k - 1) : 0;
                     int32_t clips = 0;
                     for (int j = 0; j < cols; ++j) {
@@ -970,7 +1084,7 @@ int64_t CrossbarTile::Impl::adcLoop(const Read* reads, int64_t stride, int64_t n
                 case AdcKernel::Divide: {
                     // I / Δ with I = operand · cellScale; dividing by Δ / cellScale (a power-of-two
                     // rescaling, exact) gives the same correctly rounded quotient.
-                    const double step = info.step / im.cellScale;
+                    const double step = adc.step / im.cellScale;
                     for (int j = 0; j < cols; ++j) {
                         double v = std::round(static_cast<double>(read[j]) / step);
                         if (v > qmax) {
@@ -982,8 +1096,8 @@ int64_t CrossbarTile::Impl::adcLoop(const Read* reads, int64_t stride, int64_t n
                     break;
                 }
                 }
-                // Δ_a / outputStep is a power of two, so the whole factor is a shift.
-                const int shift = c.cellBits * info.slice + c.dacBits * t + info.multiplierLog2;
+                // Δ_{a,t} / outputStep is a power of two, so the whole factor is a shift.
+                const int shift = c.cellBits * info.slice + c.dacBits * t + adc.multiplierLog2;
                 if (info.sign > 0) {
                     for (int j = 0; j < cols; ++j)
                         out[j] += static_cast<Acc>(q[j]) << shift;

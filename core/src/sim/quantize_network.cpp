@@ -149,10 +149,13 @@ float percentileOf(std::vector<float>& values, double percentile)
     return values[index];
 }
 
-/// Largest read of each array (slice-major, positive before negative) of group \p g of one
-/// core-op on \p x's rows of input codes: stored levels times DAC digits (docs/domain.md §6).
+/// The \p percentile-th percentile read of each array (slice-major, positive before negative)
+/// and input cycle (array-major) of group \p g of one core-op on \p x's rows of input codes:
+/// stored levels times DAC digits (docs/domain.md §6). Per cycle because the ADC's range is set
+/// per array and cycle (CrossbarConfig::AdcMode::Scale): the high bit-planes of activations are
+/// sparse and their reads small.
 std::vector<int64_t> maxReads(const CrossbarConfig& config, const detail::CoreOpLayout& l, const quant::QuantizedWeights& w,
-                              const detail::Im2Col& x, int64_t g, double percentile)
+                              const detail::Im2Col& x, int64_t g, double percentile, bool perColumn)
 {
     const int64_t R = l.rowsPerGroup, C = l.colsPerGroup;
     using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -178,12 +181,21 @@ std::vector<int64_t> maxReads(const CrossbarConfig& config, const detail::CoreOp
                     levels(r, c) = static_cast<float>((stored >> (s * config.cellBits)) & config.maxCellLevel());
                 }
             // Float sums of small integers: exact below 2^24.
-            std::vector<float> reads;
             for (const Mat& d : digits) {
                 const Mat r = d * levels;
-                reads.insert(reads.end(), r.data(), r.data() + r.size());
+                if (perColumn) {
+                    // Each column's own percentile over the samples (and conv positions).
+                    std::vector<float> column(static_cast<size_t>(r.rows()));
+                    for (int64_t c = 0; c < C; ++c) {
+                        for (Eigen::Index n = 0; n < r.rows(); ++n)
+                            column[static_cast<size_t>(n)] = r(n, c);
+                        result.push_back(static_cast<int64_t>(std::ceil(percentileOf(column, percentile))));
+                    }
+                    continue;
+                }
+                std::vector<float> reads(r.data(), r.data() + r.size());
+                result.push_back(static_cast<int64_t>(std::ceil(percentileOf(reads, percentile))));
             }
-            result.push_back(static_cast<int64_t>(std::ceil(percentileOf(reads, percentile))));
         }
     return result;
 }
@@ -524,7 +536,7 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
                 shape[0] = samples;
                 for (int64_t g = 0; g < layout.group; ++g) {
                     NNB_TRY(const detail::Im2Col rows, detail::gatherRows(node, layout, codes, shape, g, in.zeroPoint));
-                    cq.readRanges.push_back(maxReads(baseConfig, layout, cq.weights, rows, g, options.adcPercentile));
+                    cq.readRanges.push_back(maxReads(baseConfig, layout, cq.weights, rows, g, options.adcPercentile, options.adcPerColumn));
                 }
             }
         }

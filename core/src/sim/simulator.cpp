@@ -511,6 +511,7 @@ Expected<Simulator> Simulator::create(const QuantizedNetwork& network, const Sim
         const bool scaled = network.options.adc != AdcRange::FullScale;
         config.adcMode = scaled ? CrossbarConfig::AdcMode::Scale : CrossbarConfig::AdcMode::Clip;
         config.adcStep = network.profile.io.adcBits > 0 && !scaled ? cq.adcStep : 0.0;
+        config.adcPerColumn = scaled && network.options.adcPerColumn && network.profile.io.adcBits > 0;
         int64_t tileIndex = 0;
         for (int64_t g = 0; g < l.group; ++g)
             for (int64_t c0 = 0; c0 < l.colsPerGroup; c0 += base.cols) {
@@ -520,8 +521,18 @@ Expected<Simulator> Simulator::create(const QuantizedNetwork& network, const Sim
                     for (int64_t c = 0; c < cols; ++c)
                         block[static_cast<size_t>(r * cols + c)] = cq.weights.integerWeight(detail::weightIndex(l, r, g * l.colsPerGroup + c0 + c));
                 std::span<const int64_t> ranges;
-                if (scaled && static_cast<size_t>(g) < cq.readRanges.size())
+                std::vector<int64_t> columnRanges; // this tile's columns of the group's per-column ranges
+                if (scaled && static_cast<size_t>(g) < cq.readRanges.size()) {
                     ranges = cq.readRanges[static_cast<size_t>(g)];
+                    const int64_t perColumn = static_cast<int64_t>(config.weightSlices()) * config.polarities()
+                                              * config.inputCycles() * l.colsPerGroup;
+                    if (config.adcPerColumn && static_cast<int64_t>(ranges.size()) == perColumn) {
+                        for (int64_t k = 0; k < perColumn / l.colsPerGroup; ++k)
+                            columnRanges.insert(columnRanges.end(), ranges.begin() + k * l.colsPerGroup + c0,
+                                                ranges.begin() + k * l.colsPerGroup + c0 + cols);
+                        ranges = columnRanges;
+                    }
+                }
                 auto tile = CrossbarTile::create(config, block, static_cast<int>(l.rowsPerGroup), static_cast<int>(cols),
                                                  options.kernel, ranges);
                 if (!tile)

@@ -32,12 +32,21 @@ struct CrossbarConfig {
         /// q = clamp(round(I / Δ), 0, 2^adcBits - 1) with Δ = effectiveAdcStep() for every array;
         /// sums beyond the top code saturate (counted in AdcStats::clipped).
         Clip,
-        /// The ADC range is scaled per array to the largest sum the programmed array can
-        /// produce (a calibrated reference, fixed when the tile is built): Δ_a is the smallest
-        /// power of two >= 1 with round(maxRead_a / Δ_a) <= 2^adcBits - 1, where maxRead_a =
-        /// (2^dacBits - 1) * max_j sum_i level_{a,i,j}. An ideal array never clips; the low bits
-        /// are rounded away instead. Powers of two keep the recombination an exact shift.
-        /// adcStep must be left at 0.
+        /// The ADC range is scaled per array and input cycle (a calibrated reference, fixed
+        /// when the tile is built): Δ_{a,t} is the smallest power of two >= 1 with
+        /// round(maxRead_{a,t} / Δ_{a,t}) <= 2^adcBits - 1, where maxRead_{a,t} = d_t *
+        /// max_j sum_i level_{a,i,j} and d_t = min(2^dacBits - 1, maxInputCode() >>
+        /// (dacBits * t)) is the largest digit cycle t can feed (the top cycle of 8-bit inputs
+        /// through a 3-bit DAC carries 2 bits: d = 3). An ideal array never clips; the low bits
+        /// are rounded away instead. Powers of two keep the recombination an exact shift: q is
+        /// shifted by cellBits*s + dacBits*t + log2(Δ_{a,t}).
+        /// Why per cycle: the bit-planes of an input are fed one after another, so the
+        /// periphery can switch the ADC's reference (its range) between them as it switches the
+        /// shift of the shift-and-add; a small register of arrays x cycles references per
+        /// crossbar. The most significant planes of ReLU activations are sparse, so their reads
+        /// are small, and a finer Δ there cuts the error that the shift-and-add amplifies most
+        /// (by 2^(dacBits*t)). adcStep must be left at 0.
+        /// With adcPerColumn, Δ is set per array, cycle and column instead (see there).
         Scale,
     };
 
@@ -55,6 +64,17 @@ struct CrossbarConfig {
     /// integers and a step below one level could only make a lossless ADC inexact.
     double adcStep = 0.0;
     AdcMode adcMode = AdcMode::Clip;
+    /// Scale mode only: one Δ_{a,t,j} per array, input cycle and column, fitted to that
+    /// column's own largest read d_t * sum_i level_{a,i,j} (or its calibrated range). Columns
+    /// of one array differ a lot (a column of small weights never comes near the array's
+    /// largest sum), so this cuts the rounding error where cycle-wise steps cannot: in a
+    /// network's first layer, whose pixel inputs fill every bit-plane. Hardware: a periphery
+    /// whose ADC takes a per-column reference (a small table of arrays x cycles x columns
+    /// reference codes, switched with the column multiplexer, like the per-column gain
+    /// calibration of column-parallel ADCs in image sensors) and a per-column shift in the
+    /// shift-and-add. An assumption beyond the PRIME paper, which describes the sense
+    /// amplifiers' precision but not their references; hence an option.
+    bool adcPerColumn = false;
 
     /// \returns the crossbar of \p profile. BitSliced weights keep the profile's cellBits;
     /// Integer and ValueSet encodings hold a whole weight per cell (cellBits = weights.bits).
@@ -155,10 +175,14 @@ public:
     /// integer codes (rowsUsed <= config.rows, colsUsed <= config.cols; unused rows and columns
     /// are left unprogrammed). \returns InvalidArgument for an invalid config, a size mismatch
     /// or a code outside the config's weight range (naming the first offending element).
-    /// \p readRanges (Scale mode only; one per array, slice-major, positive before negative):
-    /// the largest read each array is calibrated for, e.g. observed on calibration data; the
-    /// step Δ_a is then the smallest power of two that maps it into the ADC range (never above
-    /// the weights' bound), and larger reads clip. Empty: the weights' bound, so nothing clips.
+    /// \p readRanges (Scale mode only): the largest read each array and input cycle is
+    /// calibrated for, e.g. observed on calibration data, either one per (array, cycle), array-
+    /// major (arrays slice-major, positive before negative; then cycles from the least
+    /// significant), or one per array for all its cycles. The step Δ_{a,t} is then the smallest
+    /// power of two that maps it into the ADC range (never above the weights' bound for that
+    /// cycle), and larger reads clip. Empty: the weights' bound, so nothing clips. With
+    /// adcPerColumn: one per (array, cycle, column) of the used columns, array-major, then
+    /// cycle, then column (or one per array or per (array, cycle) as above, for every column).
     [[nodiscard]] static Expected<CrossbarTile> create(const CrossbarConfig& config, std::span<const int32_t> weights,
                                                        int rowsUsed, int colsUsed,
                                                        ReadKernel kernel = ReadKernel::Auto,
@@ -181,9 +205,10 @@ public:
     int colsUsed() const;
     /// Arrays read per input cycle: weightSlices() × polarities().
     int arrays() const;
-    /// Δ of array \p array (slice-major, positive before negative): Clip mode's common step, or
-    /// Scale mode's calibrated power of two; 1 without ADC.
-    double adcStep(int array) const;
+    /// Δ of array \p array (slice-major, positive before negative) in input cycle \p cycle:
+    /// Clip mode's common step, or Scale mode's calibrated power of two; 1 without ADC.
+    /// With CrossbarConfig::adcPerColumn, the step of column \p column (of the used columns).
+    double adcStep(int array, int cycle = 0, int column = 0) const;
     /// The unit of the integer recombination: Δ in Clip mode, 1 otherwise.
     double outputStep() const;
     /// True when no read can lose information (no ADC, or Δ = 1 and no array can exceed the

@@ -34,8 +34,10 @@
 //   code_j = clamp(round(y_j / s_out) + z_out, 0, 2^bits − 1): a per-neuron requantiser with a
 //            53-bit multiplier.
 // The ADC step Δ is an integer (so acc is exact): one full-scale step for all arrays (rounded
-// up, Clip mode), or per array a power of two (Scale mode) fitted to the largest read the
-// weights allow or, by default, to the largest read the calibration images produce.
+// up, Clip mode), or per array, input cycle and column (per array and cycle without
+// QuantizeOptions::adcPerColumn) a power of two (Scale mode) fitted to the largest read the
+// weights allow there or, by default, to a percentile of the reads the calibration images
+// produce there.
 
 #include <cstdint>
 #include <map>
@@ -60,8 +62,8 @@ namespace nnb::sim {
 /// How the ADC step Δ of each tile is chosen.
 enum class AdcRange {
     FullScale,  ///< one Δ = fullScale / 2^adcBits (the crossbar's worst case), rounded up to an integer
-    Weights,    ///< per array, the power of two that fits the largest read its weights allow (never clips)
-    Calibrated, ///< per array, the power of two that fits the largest read on the calibration images
+    Weights,    ///< per array, input cycle (and column), the power of two that fits the largest read its weights allow (never clips)
+    Calibrated, ///< per array, input cycle (and column), the power of two that fits a percentile of the calibration reads
 };
 const char* toString(AdcRange range);
 
@@ -84,8 +86,16 @@ struct QuantizeOptions {
     quant::RangeMethod signalRange = quant::RangeMethod::Percentile;
     double percentile = 99.99;
     AdcRange adc = AdcRange::Calibrated;
-    /// Calibrated: the percentile of each array's reads its range covers (100: the largest).
+    /// Calibrated: the percentile of each array's reads in each input cycle (and column) its
+    /// range covers (100: the largest).
     double adcPercentile = 100.0;
+    /// Weights and Calibrated: one ADC step per array, input cycle and column (true) instead
+    /// of per array and cycle (CrossbarConfig::adcPerColumn: assumes a periphery with a
+    /// per-column ADC reference and shift). On by default: with PRIME's 6-bit ADC, 8-bit I/O
+    /// and 256x256 arrays, per-cycle steps alone leave the shipped MLP 0.46 points below float
+    /// on the 10,000 test images (its first layer reads dense pixel bit-planes), per-column
+    /// steps 0.01 (LeNet: 0.20 and none).
+    bool adcPerColumn = true;
     QuantizeStages stages;
     /// Signal quantisers fixed by the caller (tuning calibrated them), by the name of a value of
     /// the signal; a signed one is used as the unsigned quantiser of the same grid.
@@ -101,7 +111,10 @@ struct CoreOpQuant {
     std::vector<int64_t> bias;        ///< per output, in accumulator units (empty: none)
     std::vector<double> accScale;     ///< per output: s_in·s_w,j, the real value of one accumulator unit
     double adcStep = 1.0;             ///< FullScale: Δ of every tile (1 without ADC)
-    std::vector<std::vector<int64_t>> readRanges; ///< Calibrated: per group, per array, the largest read seen
+    /// Calibrated: per group, per array and input cycle (array-major), the read the ADC range
+    /// covers; with QuantizeOptions::adcPerColumn per array, cycle and column of the group
+    /// (colsPerGroup columns, column-minor).
+    std::vector<std::vector<int64_t>> readRanges;
     bool structural = false;
 };
 
