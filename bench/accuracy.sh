@@ -13,7 +13,7 @@ prime8=(-p prime --set signals.input_bits=8 --set signals.output_bits=8 --set ne
 four=(-p generic --set weights.bits=4 --set signals.input_bits=4 --set signals.dac_bits=4
       --set signals.output_bits=4 --set neuron.output_bits=4
       --strategy-set quantization.signal_range=mse_optimal --strategy-set quantization.output_expansion=4)
-ternary=("${four[@]}" --strategy-set quantization.weights=ternary --strategy-set tuning.end_to_end_epochs=3)
+ternary=("${four[@]}" --strategy-set quantization.weights=ternary --strategy-set tuning.end_to_end_epochs=4)
 
 run() {
     local title=$1 model=$2
@@ -23,14 +23,14 @@ run() {
         grep -E '^(float|reform|io-quant|weight-quant|bit-accurate|tuned) |^transformation time|^adc|monte carlo'
 }
 
-only=${ONLY:-all} # ONLY=ternary reruns the ternary rows
+only=${ONLY:-all} # ONLY=prime or ONLY=tuned reruns those rows
 for model in mlp lenet; do
-    if [[ $only == ternary ]]; then
-        run "same, ternary weights, tuned (3 end-to-end epochs)" $model "${ternary[@]}" --tune
-        continue
+    if [[ $only != tuned ]]; then
+        run "prime, 8-bit weights, 8-bit I/O" $model "${prime8[@]}"
+        run "prime as shipped, device Monte Carlo" $model -p prime --mc 3
     fi
-    run "prime, 8-bit weights, 8-bit I/O" $model "${prime8[@]}"
-    run "prime as shipped, device Monte Carlo" $model -p prime --mc 3
-    run "generic, 4-bit weights and I/O, 128x128, outputs re-encoded x4, tuned" $model "${four[@]}" --tune
-    run "same, ternary weights, tuned (3 end-to-end epochs)" $model "${ternary[@]}" --tune
+    if [[ $only != prime ]]; then
+        run "generic, 4-bit weights and I/O, 128x128, outputs re-encoded x4, tuned" $model "${four[@]}" --tune
+        run "same, ternary weights, tuned (4 end-to-end epochs)" $model "${ternary[@]}" --tune
+    fi
 done

@@ -25,6 +25,10 @@ private slots:
         QCOMPARE(s->approximatorWidth, 8);
         QCOMPARE(s->pooling, strategy::PoolingPolicy::CoreOps); // default kept
         QCOMPARE(s->name, std::string("mine")); // named after the file when the file does not say
+        QCOMPARE(s->tuning.endToEndSchedule, strategy::LearningRateSchedule::Cosine);
+        const auto constant = strategy::parseStrategy("tuning:\n  end_to_end_schedule: constant\n", "c.yaml");
+        QVERIFY(constant.has_value());
+        QCOMPARE(constant->tuning.endToEndSchedule, strategy::LearningRateSchedule::Constant);
         const auto again = strategy::parseStrategy(strategy::strategyToYaml(*s), "again");
         QVERIFY(again.has_value());
         QCOMPARE(strategy::strategyToYaml(*again), strategy::strategyToYaml(*s));
@@ -38,6 +42,7 @@ private slots:
         QTest::addRow("width zero") << "functions:\n  approximator_width: 0\n" << "functions.approximator_width";
         QTest::addRow("typo") << "pooling:\n  polcy: host\n" << "pooling.polcy";
         QTest::addRow("wrong type") << "seed: many\n" << "seed";
+        QTest::addRow("unknown schedule") << "tuning:\n  end_to_end_schedule: linear\n" << "tuning.end_to_end_schedule";
     }
 
     void invalidStrategies()

@@ -124,6 +124,7 @@ Expected<TunedCompile> tuneAndRecompile(const CompileResult& compiled, const ir:
     o.seed = compiled.strategy.seed;
     o.endToEnd = t.endToEnd && labels != nullptr;
     o.endToEndEpochs = t.endToEndEpochs;
+    o.endToEndCosine = t.endToEndSchedule == strategy::LearningRateSchedule::Cosine;
     NNB_TRY(tune::TuneResult tuning,
             tune::tuneNetwork(*compiled.original, hardwareQuantFor(compiled.profile, compiled.strategy), images, labels, o,
                               subContext(ctx, 0, 990, "tuning")));

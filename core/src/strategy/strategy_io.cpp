@@ -35,6 +35,9 @@ const std::map<std::string, AdcRangePolicy> kAdcRanges{{"calibrated", AdcRangePo
                                                        {"weights", AdcRangePolicy::Weights},
                                                        {"full_scale", AdcRangePolicy::FullScale}};
 
+const std::map<std::string, LearningRateSchedule> kSchedules{{"cosine", LearningRateSchedule::Cosine},
+                                                             {"constant", LearningRateSchedule::Constant}};
+
 template <typename Enum>
 std::string keyOf(const std::map<std::string, Enum>& table, Enum value)
 {
@@ -106,6 +109,8 @@ Strategy readStrategy(const YAML::Node& root, const std::string& defaultName)
         o.images = t.integerOr("images", 1, 60000, o.images);
         o.endToEnd = t.booleanOr("end_to_end", o.endToEnd);
         o.endToEndEpochs = t.integerOr("end_to_end_epochs", 0, 1000, o.endToEndEpochs);
+        if (t.has("end_to_end_schedule"))
+            o.endToEndSchedule = t.choice("end_to_end_schedule", kSchedules);
         t.rejectUnknownKeys();
     }
     s.seed = static_cast<uint64_t>(top.integerOr("seed", 0, 2147483647, static_cast<int>(s.seed)));
@@ -171,6 +176,7 @@ std::string strategyToYaml(const Strategy& s)
     out << YAML::Key << "images" << YAML::Value << t.images;
     out << YAML::Key << "end_to_end" << YAML::Value << t.endToEnd;
     out << YAML::Key << "end_to_end_epochs" << YAML::Value << t.endToEndEpochs;
+    out << YAML::Key << "end_to_end_schedule" << YAML::Value << keyOf(kSchedules, t.endToEndSchedule);
     out << YAML::EndMap;
     out << YAML::Key << "seed" << YAML::Value << s.seed;
     out << YAML::EndMap;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <numbers>
 #include <numeric>
 #include <span>
 #include <string>
@@ -595,6 +596,7 @@ Expected<EndToEndReport> EndToEndTuner::run(const std::vector<ir::Tensor>& front
     std::iota(order.begin(), order.end(), int64_t{0});
     std::vector<uint8_t> batchLabels;
     const double macs = stepMacs();
+    const int64_t totalSteps = options.endToEndEpochs * ((n + options.batchSize - 1) / options.batchSize);
     for (int epoch = 0; epoch < options.endToEndEpochs; ++epoch) {
         shuffle(order, rng);
         for (size_t k = 0; k < layerCount; ++k)
@@ -609,6 +611,11 @@ Expected<EndToEndReport> EndToEndTuner::run(const std::vector<ir::Tensor>& front
             const std::span<const int64_t> samples(order.data() + begin, static_cast<size_t>(count));
             for (size_t k = 0; k < layerCount; ++k) {
                 NNB_TRY(wq[k], quantizers[k].project(plan.layers[k].weight));
+            }
+            if (options.endToEndCosine) {
+                const double progress = static_cast<double>(report.steps) / static_cast<double>(totalSteps);
+                for (Adam& adam : adams)
+                    adam.setLearningRate(options.learningRate * 0.5 * (1.0 + std::cos(std::numbers::pi * progress)));
             }
             setFrontier(samples);
             batch.forward(count, wq);

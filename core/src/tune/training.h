@@ -39,6 +39,9 @@ public:
             update(b->array(), gb.array(), m_mb.array(), m_vb.array(), step, c2);
     }
 
+    /// Changes the step size of the following steps (a learning-rate schedule).
+    void setLearningRate(double learningRate) { m_lr = learningRate; }
+
 private:
     static constexpr double kBeta1 = 0.9;
     static constexpr double kBeta2 = 0.999;

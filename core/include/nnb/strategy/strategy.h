@@ -37,6 +37,12 @@ enum class AdcRangePolicy {
     FullScale,  ///< one step from the crossbar's worst case (rows × max input digit × max cell level)
 };
 
+/// How the end-to-end tuning pass changes its learning rate over its steps.
+enum class LearningRateSchedule {
+    Constant, ///< tuning.learning_rate throughout
+    Cosine,   ///< from tuning.learning_rate down to 0 along half a cosine over all steps
+};
+
 /// Which weights share one scale (or codebook).
 enum class WeightGranularity {
     PerTensor,        ///< one per layer: every crossbar tile of the layer shares it
@@ -70,6 +76,9 @@ struct TuningStrategy {
     int images = 2048;     ///< training images used
     bool endToEnd = true;  ///< then a joint pass on the labels (cross-entropy, quantisers in the loop)
     int endToEndEpochs = 1;
+    /// Annealing the step size lets the straight-through weights settle on codes instead of
+    /// flipping between them (ternary LeNet, 4 end-to-end epochs: -2.44 points instead of -3.95).
+    LearningRateSchedule endToEndSchedule = LearningRateSchedule::Cosine;
 };
 
 /// The user's choices of how to transform a network for a profile. Kept apart from the

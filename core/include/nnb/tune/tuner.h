@@ -68,6 +68,9 @@ struct TuneOptions {
     /// cross-entropy of the quantised network; needs labels, see tuneNetwork()).
     bool endToEnd = false;
     int endToEndEpochs = 1;       ///< passes over the calibration images of the end-to-end pass, >= 0
+    /// End-to-end pass: anneal the step size from learningRate to 0 along half a cosine over
+    /// all its steps (step t of T: learningRate·(1 + cos(π·t/T))/2); false keeps it constant.
+    bool endToEndCosine = true;
 };
 
 /// What the layer-wise phases did to one trainable layer. Every MSE is measured on the
