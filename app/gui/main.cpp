@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // nnbridge-gui: the desktop application. Usage: nnbridge-gui [model.onnx]
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QPixmap>
+#include <QDockWidget>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 
 #include "main_window.h"
+#include "nnb/hw/profile.h"
+#include "nnb/onnx/import.h"
+#include "nnb/strategy/strategy.h"
+#include "nnb/widgets/core_map_view.h"
+#include "nnb/widgets/network_view.h"
 #include "settings.h"
 
 namespace {
@@ -33,6 +42,106 @@ void scheduleScreenshot(nnb::app::MainWindow& window, const QString& file)
     // Never hang a batch run if the job does not finish.
     QTimer::singleShot(10 * 60 * 1000, &window, [] {
         qWarning("nnbridge-gui: timed out waiting for the default job; no screenshot written");
+        QCoreApplication::exit(1);
+    });
+}
+
+/// Waits until the default job (import, float evaluation and compile) is done, then saves one
+/// PNG per view into \p directory: the main window on each central tab, with the docks that
+/// belong to it raised, and quits. For the documentation's screenshots (docs/screenshots/).
+void scheduleViewScreenshots(nnb::app::MainWindow& window, const QString& directory)
+{
+    struct Shot {
+        const char* file;
+        int tab;
+        const char* dock; // raised before the grab
+        std::function<void()> prepare;
+        bool waitForCompile = false; ///< grab only after the compile prepare() started delivered
+    };
+    auto shots = std::make_shared<std::vector<Shot>>();
+    auto* w = &window;
+    auto raise = [w](const char* name) {
+        if (auto* dock = w->findChild<QDockWidget*>(QString::fromLatin1(name)))
+            dock->raise();
+    };
+    // The core map with the first full layer tile's crossbar opened, as a click would.
+    auto openCore = [w] {
+        auto* map = w->findChild<nnb::widgets::CoreMapView*>(QStringLiteral("coreMapView"));
+        for (int core = 0; map && core < 4096; ++core)
+            if (map->coreToolTip(core).contains(QLatin1String("(layer"))) {
+                map->setSelectedCore(core);
+                emit map->coreActivated(core);
+                return;
+            }
+    };
+    // The histogram of the first fully connected layer.
+    auto selectGemm = [w] {
+        auto* view = w->findChild<nnb::widgets::NetworkView*>(QStringLiteral("networkView"));
+        const auto& model = w->controller()->model();
+        for (int n = 0; view && model && n < model->graph.numNodes(); ++n)
+            if (model->graph.node(n).name.find("Gemm") != std::string::npos) {
+                emit view->layerSelected(n);
+                return;
+            }
+    };
+    shots->push_back({"main-window.png", 0, "constraintsDock", [raise] { raise("summaryDock"); }});
+    shots->push_back({"core-map.png", 1, "summaryDock", openCore});
+    shots->push_back({"layer-error.png", 2, "accuracyDock", {}});
+    // 4-bit weights with one scale per layer: the few levels the hardware keeps are visible.
+    shots->push_back({"weight-histogram.png", 3, "strategyDock", [w, selectGemm] {
+                          nnb::strategy::Strategy coarse = w->strategy();
+                          coarse.quantization.weightBits = 4;
+                          coarse.quantization.granularity = nnb::strategy::WeightGranularity::PerTensor;
+                          w->setStrategy(coarse);
+                          selectGemm();
+                          w->compile();
+                      },
+                      /*waitForCompile=*/true});
+    // A chip too small for the network: 32 x 32 crossbars on a 4 x 4 mesh. The compile's and the
+    // mapping's diagnostics fill the Problems dock.
+    shots->push_back({"problems-log.png", 0, "problemsDock", [w, raise] {
+                          raise("constraintsDock");
+                          nnb::hw::Profile small = w->profile();
+                          small.crossbar.rows = small.crossbar.cols = 32;
+                          small.chip.meshWidth = small.chip.meshHeight = 4;
+                          small.chip.cores = 16;
+                          w->setProfile(small, QStringLiteral("prime (edited)"));
+                          w->compile();
+                      },
+                      /*waitForCompile=*/true});
+    auto next = std::make_shared<std::function<void(size_t)>>();
+    *next = [w, shots, directory, raise, next](size_t index) {
+        if (index >= shots->size()) {
+            QCoreApplication::exit(0);
+            return;
+        }
+        const Shot& shot = (*shots)[index];
+        w->tabs()->setCurrentIndex(shot.tab);
+        raise(shot.dock);
+        auto grab = [w, shots, directory, index, next] {
+            const QString file = QDir(directory).absoluteFilePath(QString::fromLatin1((*shots)[index].file));
+            const bool saved = w->grab().save(file, "PNG");
+            qInfo("nnbridge-gui: %s %s", saved ? "saved screenshot" : "could not write screenshot", qPrintable(file));
+            if (!saved) {
+                QCoreApplication::exit(1);
+                return;
+            }
+            (*next)(index + 1);
+        };
+        if (shot.waitForCompile)
+            QObject::connect(
+                w->compiler(), &nnb::app::CompileController::resultAvailable, w,
+                [w, grab] { QTimer::singleShot(600, w, grab); }, Qt::SingleShotConnection);
+        if (shot.prepare)
+            shot.prepare();
+        if (!shot.waitForCompile)
+            QTimer::singleShot(600, w, grab);
+    };
+    QObject::connect(
+        &window, &nnb::app::MainWindow::idle, &window, [next] { QTimer::singleShot(500, [next] { (*next)(0); }); },
+        Qt::SingleShotConnection);
+    QTimer::singleShot(10 * 60 * 1000, &window, [] {
+        qWarning("nnbridge-gui: timed out waiting for the default job; no screenshots written");
         QCoreApplication::exit(1);
     });
 }
@@ -61,17 +170,28 @@ int main(int argc, char** argv)
                                         QStringLiteral("file"));
     screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(screenshotOption);
+    QCommandLineOption viewsOption(QStringLiteral("screenshot-views"),
+                                   QStringLiteral("Save a PNG of every view into <directory> once the job finished, then quit."),
+                                   QStringLiteral("directory"));
+    viewsOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(viewsOption);
     parser.process(app);
 
     const QString screenshotFile = parser.value(screenshotOption);
+    const QString viewsDirectory = parser.value(viewsOption);
     QTemporaryDir scratch;
-    auto settings = screenshotFile.isEmpty() ? std::make_unique<nnb::app::Settings>()
+    auto settings = screenshotFile.isEmpty() && viewsDirectory.isEmpty() ? std::make_unique<nnb::app::Settings>()
                                              : std::make_unique<nnb::app::Settings>(scratch.filePath(QStringLiteral("settings.ini")));
 
     nnb::app::MainWindow window(settings.get());
     if (!screenshotFile.isEmpty()) {
         window.setInteractive(false);
         scheduleScreenshot(window, QDir::current().absoluteFilePath(screenshotFile));
+    } else if (!viewsDirectory.isEmpty()) {
+        window.setInteractive(false);
+        QDir().mkpath(viewsDirectory);
+        window.resize(1600, 1000);
+        scheduleViewScreenshots(window, QDir::current().absoluteFilePath(viewsDirectory));
     }
     window.show();
 

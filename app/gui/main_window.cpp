@@ -3,12 +3,20 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
+#include <QDirIterator>
+#include <QHBoxLayout>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStandardPaths>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFile>
 #include <QFileInfo>
 #include <QKeySequence>
 #include <QLabel>
@@ -22,13 +30,27 @@
 #include <QToolBar>
 #include <QToolButton>
 #include <QUrl>
+#include <QVBoxLayout>
 
+#include "compile_job.h"
 #include "float_evaluation.h"
+#include "nnb/hw/profile_io.h"
+#include "nnb/strategy/strategy_io.h"
 #include "nnb/widgets/accuracy_panel.h"
+#include "nnb/widgets/core_map_view.h"
+#include "nnb/widgets/formatting.h"
+#include "nnb/widgets/layer_error_chart.h"
 #include "nnb/widgets/log_view.h"
+#include "nnb/widgets/network_table_model.h"
 #include "nnb/widgets/network_view.h"
 #include "nnb/widgets/problems_view.h"
+#include "nnb/widgets/profile_editor.h"
+#include "nnb/widgets/resource_summary.h"
+#include "nnb/widgets/strategy_editor.h"
+#include "nnb/widgets/weight_views.h"
+#include "report_json.h"
 #include "resource_paths.h"
+#include "session.h"
 #include "settings.h"
 
 namespace nnb::app {
@@ -63,12 +85,33 @@ QString errorText(const Error& error)
     return QString::fromStdString(error.toString());
 }
 
+widgets::Severity toWidgetSeverity(nnb::Severity severity)
+{
+    switch (severity) {
+    case nnb::Severity::Error: return widgets::Severity::Error;
+    case nnb::Severity::Warning: return widgets::Severity::Warning;
+    default: return widgets::Severity::Info;
+    }
+}
+
+QWidget* scrollable(QWidget* content, QWidget* parent)
+{
+    auto* area = new QScrollArea(parent);
+    area->setWidget(content);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    return area;
+}
+
 } // namespace
 
 MainWindow::MainWindow(Settings* settings, QWidget* parent)
     : QMainWindow(parent)
     , m_settings(settings)
     , m_controller(new EvaluationController(this))
+    , m_compiler(new CompileController(this))
+    , m_profile(std::make_unique<hw::Profile>())
+    , m_strategy(std::make_unique<strategy::Strategy>())
 {
     setObjectName(QStringLiteral("mainWindow"));
     setAcceptDrops(true);
@@ -77,9 +120,42 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
 
     m_controller->setDataSet({defaultDataSampleDir(), tr("the data sample"), fashionMnistClassNames()});
 
+    // The default profile is the shipped PRIME; the strategy the built-in default (as the CLI).
+    if (auto prime = loadProfileSpec(kDefaultProfileId)) {
+        *m_profile = std::move(*prime);
+        m_profileSource = QString::fromLatin1(kDefaultProfileId);
+    }
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("centralTabs"));
+    m_tabs->setDocumentMode(true);
     m_networkView = new widgets::NetworkView(this);
     m_networkView->setObjectName(QStringLiteral("networkView"));
-    setCentralWidget(m_networkView);
+    m_tabs->addTab(m_networkView, tr("Network"));
+
+    auto* mapSplitter = new QSplitter(Qt::Horizontal, this);
+    mapSplitter->setObjectName(QStringLiteral("coreMapSplitter"));
+    m_coreMap = new widgets::CoreMapView(mapSplitter);
+    m_coreMap->setObjectName(QStringLiteral("coreMapView"));
+    m_heatmap = new widgets::WeightHeatmap(mapSplitter);
+    m_heatmap->setObjectName(QStringLiteral("weightHeatmap"));
+    mapSplitter->addWidget(m_coreMap);
+    mapSplitter->addWidget(m_heatmap);
+    mapSplitter->setStretchFactor(0, 3);
+    mapSplitter->setStretchFactor(1, 2);
+    m_tabs->addTab(mapSplitter, tr("Core map"));
+
+    m_errorChart = new widgets::LayerErrorChart(this);
+    m_errorChart->setObjectName(QStringLiteral("layerErrorChart"));
+    m_tabs->addTab(m_errorChart, tr("Layer error"));
+    m_histogram = new widgets::WeightHistogramView(this);
+    m_histogram->setObjectName(QStringLiteral("weightHistogram"));
+    m_tabs->addTab(m_histogram, tr("Weights"));
+    setCentralWidget(m_tabs);
+
+    m_liveTimer.setSingleShot(true);
+    m_liveTimer.setInterval(kLiveDelayMs);
+    connect(&m_liveTimer, &QTimer::timeout, this, [this] { compile(); });
 
     createActions();
     createMenus();
@@ -97,6 +173,26 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
     connect(m_controller, &EvaluationController::jobCancelled, this, &MainWindow::onJobCancelled);
     connect(m_controller, &EvaluationController::cancelRequested, this, [this] { setStatus(tr("Cancelling…")); });
     connect(m_settings, &Settings::recentFilesChanged, this, &MainWindow::rebuildRecentMenu);
+    connect(m_compiler, &CompileController::compileStarted, this, &MainWindow::onCompileStarted);
+    connect(m_compiler, &CompileController::progressChanged, this, &MainWindow::onCompileProgress);
+    connect(m_compiler, &CompileController::resultAvailable, this, &MainWindow::onCompileResult);
+    connect(m_compiler, &CompileController::compileFailed, this, &MainWindow::onCompileFailed);
+    connect(m_compiler, &CompileController::compileCancelled, this, &MainWindow::onCompileCancelled);
+    connect(m_compiler, &CompileController::busyChanged, this, &MainWindow::onCompilerBusyChanged);
+    connect(m_compiler, &CompileController::cancelRequested, this, [this] { setStatus(tr("Cancelling…")); });
+    connect(m_coreMap, &widgets::CoreMapView::coreActivated, this, &MainWindow::onCoreActivated);
+    connect(m_networkView, &widgets::NetworkView::layerSelected, this, &MainWindow::onLayerSelected);
+    connect(m_profileEditor, &widgets::ProfileEditor::profileEdited, this, [this] {
+        *m_profile = m_profileEditor->profile();
+        onConfigurationEdited();
+    });
+    connect(m_strategyEditor, &widgets::StrategyEditor::strategyEdited, this, [this] {
+        *m_strategy = m_strategyEditor->strategy();
+        onConfigurationEdited();
+    });
+    m_profileEditor->setProfile(*m_profile);
+    m_strategyEditor->setStrategy(*m_strategy);
+    populateProfilePicker();
 
     updateTitle();
     updateActions();
@@ -141,7 +237,39 @@ void MainWindow::createActions()
     m_cancelAction = new QAction(style()->standardIcon(QStyle::SP_BrowserStop), tr("&Cancel"), this);
     m_cancelAction->setShortcut(Qt::Key_Escape);
     m_cancelAction->setStatusTip(tr("Stop the running job"));
-    connect(m_cancelAction, &QAction::triggered, m_controller, &EvaluationController::cancel);
+    connect(m_cancelAction, &QAction::triggered, this, [this] {
+        m_controller->cancel();
+        m_compiler->cancel();
+    });
+
+    m_compileAction = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("&Compile"), this);
+    m_compileAction->setObjectName(QStringLiteral("compileAction"));
+    m_compileAction->setShortcut(Qt::Key_F6);
+    m_compileAction->setStatusTip(tr("Compile for the profile, map onto its cores and measure the accuracy bit-accurately "
+                                     "on the first images of the data sample (1,000 by default)"));
+    connect(m_compileAction, &QAction::triggered, this, [this] { compile(); });
+
+    m_liveAction = new QAction(tr("&Live Mode"), this);
+    m_liveAction->setObjectName(QStringLiteral("liveAction"));
+    m_liveAction->setCheckable(true);
+    m_liveAction->setStatusTip(tr("Recompile automatically shortly after a constraint or the strategy changes"));
+    connect(m_liveAction, &QAction::toggled, this, [this](bool on) {
+        log(Severity::Info, on ? tr("Live mode on: edits recompile after %1 ms.").arg(kLiveDelayMs) : tr("Live mode off."));
+    });
+
+    m_openSessionAction = new QAction(tr("Open &Session…"), this);
+    m_openSessionAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    connect(m_openSessionAction, &QAction::triggered, this, &MainWindow::openSessionDialog);
+    m_saveSessionAction = new QAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save Session…"), this);
+    m_saveSessionAction->setShortcut(QKeySequence::Save);
+    m_saveSessionAction->setStatusTip(tr("Save the model path and hash, the profile and the strategy as a project file"));
+    connect(m_saveSessionAction, &QAction::triggered, this, &MainWindow::saveSessionDialog);
+    m_exportAction = new QAction(tr("&Export Configuration…"), this);
+    m_exportAction->setStatusTip(tr("Write the profile, the strategy and the last compile's report as JSON"));
+    connect(m_exportAction, &QAction::triggered, this, &MainWindow::exportDialog);
+    m_saveProfileAction = new QAction(tr("Save Profile &As…"), this);
+    m_saveProfileAction->setStatusTip(tr("Save the edited constraints as a new profile file"));
+    connect(m_saveProfileAction, &QAction::triggered, this, &MainWindow::saveProfileDialog);
 }
 
 void MainWindow::createMenus()
@@ -150,10 +278,18 @@ void MainWindow::createMenus()
     file->addAction(m_openAction);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
+    file->addAction(m_openSessionAction);
+    file->addAction(m_saveSessionAction);
+    file->addAction(m_exportAction);
+    file->addAction(m_saveProfileAction);
+    file->addSeparator();
     file->addAction(m_quitAction);
     rebuildRecentMenu();
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(m_compileAction);
+    run->addAction(m_liveAction);
+    run->addSeparator();
     run->addAction(m_evaluateAction);
     run->addAction(m_cancelAction);
 
@@ -172,6 +308,10 @@ void MainWindow::createMenus()
     toolBar->setMovable(false);
     toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     toolBar->addAction(m_openAction);
+    toolBar->addAction(m_saveSessionAction);
+    toolBar->addSeparator();
+    toolBar->addAction(m_compileAction);
+    toolBar->addAction(m_liveAction);
     toolBar->addSeparator();
     toolBar->addAction(m_evaluateAction);
     toolBar->addAction(m_cancelAction);
@@ -179,12 +319,55 @@ void MainWindow::createMenus()
 
 void MainWindow::createDocks()
 {
+    // Constraints: the profile picker, the editor and Save As.
+    auto* constraints = new QWidget(this);
+    auto* constraintsLayout = new QVBoxLayout(constraints);
+    constraintsLayout->setContentsMargins(4, 4, 4, 4);
+    auto* pickerRow = new QHBoxLayout;
+    m_profilePicker = new QComboBox(constraints);
+    m_profilePicker->setObjectName(QStringLiteral("profilePicker"));
+    m_profilePicker->setToolTip(tr("Hardware profiles: the shipped ones (profiles/) and yours (saved with Save As)"));
+    m_profilePicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    auto* saveAs = new QPushButton(tr("Save As…"), constraints);
+    saveAs->setObjectName(QStringLiteral("saveProfileButton"));
+    connect(saveAs, &QPushButton::clicked, this, &MainWindow::saveProfileDialog);
+    pickerRow->addWidget(new QLabel(tr("Profile:"), constraints));
+    pickerRow->addWidget(m_profilePicker, 1);
+    pickerRow->addWidget(saveAs);
+    constraintsLayout->addLayout(pickerRow);
+    m_profileEditor = new widgets::ProfileEditor(constraints);
+    m_profileEditor->setObjectName(QStringLiteral("profileEditor"));
+    constraintsLayout->addWidget(scrollable(m_profileEditor, constraints), 1);
+    connect(m_profilePicker, &QComboBox::activated, this, &MainWindow::onProfilePicked);
+    m_constraintsDock = new QDockWidget(tr("Constraints"), this);
+    m_constraintsDock->setObjectName(QStringLiteral("constraintsDock"));
+    m_constraintsDock->setWidget(constraints);
+    addDockWidget(Qt::RightDockWidgetArea, m_constraintsDock);
+
+    m_strategyEditor = new widgets::StrategyEditor(this);
+    m_strategyEditor->setObjectName(QStringLiteral("strategyEditor"));
+    m_strategyDock = new QDockWidget(tr("Strategy"), this);
+    m_strategyDock->setObjectName(QStringLiteral("strategyDock"));
+    m_strategyDock->setWidget(scrollable(m_strategyEditor, this));
+    addDockWidget(Qt::RightDockWidgetArea, m_strategyDock);
+    tabifyDockWidget(m_constraintsDock, m_strategyDock);
+
+    m_summary = new widgets::ResourceSummary(this);
+    m_summary->setObjectName(QStringLiteral("resourceSummary"));
+    m_summaryDock = new QDockWidget(tr("Summary"), this);
+    m_summaryDock->setObjectName(QStringLiteral("summaryDock"));
+    m_summaryDock->setWidget(m_summary);
+    addDockWidget(Qt::RightDockWidgetArea, m_summaryDock);
+
     m_accuracyPanel = new widgets::AccuracyPanel(this);
     m_accuracyPanel->setObjectName(QStringLiteral("accuracyPanel"));
     m_accuracyDock = new QDockWidget(tr("Accuracy"), this);
     m_accuracyDock->setObjectName(QStringLiteral("accuracyDock"));
     m_accuracyDock->setWidget(m_accuracyPanel);
     addDockWidget(Qt::RightDockWidgetArea, m_accuracyDock);
+    tabifyDockWidget(m_summaryDock, m_accuracyDock);
+    m_summaryDock->raise();
+    m_constraintsDock->raise();
 
     m_problemsView = new widgets::ProblemsView(this);
     m_problemsView->setObjectName(QStringLiteral("problemsView"));
@@ -209,7 +392,7 @@ void MainWindow::createDocks()
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
 
-    for (QDockWidget* dock : {m_accuracyDock, m_problemsDock, m_logDock})
+    for (QDockWidget* dock : {m_constraintsDock, m_strategyDock, m_summaryDock, m_accuracyDock, m_problemsDock, m_logDock})
         m_viewMenu->addAction(dock->toggleViewAction());
 }
 
@@ -234,6 +417,22 @@ void MainWindow::createStatusBar()
     m_cancelButton->setAutoRaise(true);
     m_cancelButton->hide();
     statusBar()->addPermanentWidget(m_cancelButton);
+
+    m_compileProgress = new QProgressBar(this);
+    m_compileProgress->setObjectName(QStringLiteral("compileProgress"));
+    m_compileProgress->setRange(0, 1000);
+    m_compileProgress->setFixedWidth(360);
+    m_compileProgress->setTextVisible(true);
+    m_compileProgress->hide();
+    statusBar()->addPermanentWidget(m_compileProgress);
+    m_compileCancel = new QToolButton(this);
+    m_compileCancel->setObjectName(QStringLiteral("compileCancelButton"));
+    m_compileCancel->setText(tr("Cancel"));
+    m_compileCancel->setToolTip(tr("Stop the running compile"));
+    m_compileCancel->setAutoRaise(true);
+    m_compileCancel->hide();
+    connect(m_compileCancel, &QToolButton::clicked, m_compiler, &CompileController::cancel);
+    statusBar()->addPermanentWidget(m_compileCancel);
 }
 
 void MainWindow::restoreLayout()
@@ -243,7 +442,8 @@ void MainWindow::restoreLayout()
         resize(1280, 800);
     const QByteArray state = m_settings->windowState();
     if (state.isEmpty() || !restoreState(state)) {
-        resizeDocks({m_accuracyDock}, {400}, Qt::Horizontal);
+        resizeDocks({m_constraintsDock, m_summaryDock}, {540, 540}, Qt::Horizontal);
+        resizeDocks({m_constraintsDock, m_summaryDock}, {430, 330}, Qt::Vertical);
         resizeDocks({m_problemsDock}, {180}, Qt::Vertical);
         m_logDock->raise();
     }
@@ -317,6 +517,12 @@ void MainWindow::onBusyChanged(bool busy)
     m_cancelButton->setVisible(busy);
     updateActions();
     if (!busy)
+        emitIdleIfDone();
+}
+
+void MainWindow::emitIdleIfDone()
+{
+    if (!m_controller->isBusy() && !m_compiler->isBusy() && !m_liveTimer.isActive())
         emit idle();
 }
 
@@ -329,8 +535,13 @@ void MainWindow::onModelLoaded(std::shared_ptr<const onnx::ImportedModel> model)
     log(Severity::Info, tr("Opened %1: %2 nodes, opset %3").arg(QFileInfo(path).fileName()).arg(model->graph.numNodes())
                             .arg(model->opsetVersion));
     setStatus(tr("Opened %1").arg(QFileInfo(path).fileName()));
-    // A new network's float accuracy is the baseline everything else is compared against.
+    // A new network's float accuracy is the baseline everything else is compared against; the
+    // compile for the current profile runs next to it (its own pool).
     m_controller->evaluate();
+    m_selectedLayer.clear();
+    m_networkView->tableModel()->setRewrites({});
+    if (m_autoCompile)
+        compile();
 }
 
 void MainWindow::onImportFailed(const QString& path, const Error& error)
@@ -402,7 +613,9 @@ void MainWindow::updateActions()
 {
     const bool evaluating = m_controller->runningJob() == EvaluationController::Job::Evaluation;
     m_evaluateAction->setEnabled(m_controller->model() && !evaluating);
-    m_cancelAction->setEnabled(m_controller->isBusy());
+    m_cancelAction->setEnabled(m_controller->isBusy() || m_compiler->isBusy());
+    m_compileAction->setEnabled(m_controller->model() != nullptr);
+    m_exportAction->setEnabled(m_compiler->lastResult() != nullptr);
 }
 
 void MainWindow::updateTitle()
@@ -449,6 +662,398 @@ void MainWindow::closeEvent(QCloseEvent* event)
     m_settings->setWindowGeometry(saveGeometry());
     m_settings->setWindowState(saveState());
     QMainWindow::closeEvent(event);
+}
+
+// --- compile -------------------------------------------------------------------------------
+
+const hw::Profile& MainWindow::profile() const
+{
+    return *m_profile;
+}
+
+const strategy::Strategy& MainWindow::strategy() const
+{
+    return *m_strategy;
+}
+
+bool MainWindow::compile()
+{
+    m_liveTimer.stop();
+    if (!m_controller->model())
+        return false;
+    if (auto valid = hw::validateProfile(*m_profile); !valid) {
+        setStatus(tr("Fix the constraints first: %1").arg(QString::fromStdString(valid.error().message)));
+        return false;
+    }
+    CompileRequest request;
+    request.model = m_controller->model();
+    request.profile = *m_profile;
+    request.strategy = *m_strategy;
+    request.testDirectory = defaultDataSampleDir();
+    request.testImages = m_compileTestImages;
+    m_compiler->compile(request);
+    return true;
+}
+
+void MainWindow::onCompileStarted()
+{
+    m_compileProgress->setValue(0);
+    m_compileProgress->setFormat(tr("Compiling for %1…").arg(QString::fromStdString(m_profile->id)));
+    m_compileProgress->show();
+    m_compileCancel->show();
+    setStatus(tr("Compiling for %1…").arg(QString::fromStdString(m_profile->name)));
+    updateActions();
+}
+
+void MainWindow::onCompileProgress(int permille, const QString& stage)
+{
+    m_compileProgress->setValue(permille);
+    if (!stage.isEmpty())
+        m_compileProgress->setFormat(sentenceCase(stage) + QStringLiteral(" (%p%)"));
+}
+
+void MainWindow::onCompilerBusyChanged(bool busy)
+{
+    m_compileProgress->setVisible(busy);
+    m_compileCancel->setVisible(busy);
+    updateActions();
+    if (!busy)
+        emitIdleIfDone();
+}
+
+void MainWindow::onCompileResult(std::shared_ptr<const CompileSnapshot> result)
+{
+    const CompileResult& compiled = *result->compiled;
+    const QString profileName = QString::fromStdString(compiled.profile.id);
+
+    // Network panel: the core-op rewrite of every layer.
+    QHash<QString, QString> rewrites;
+    QHash<QString, QString> tips;
+    for (const report::LayerResources& l : compiled.resources.layers) {
+        const QString layer = QString::fromStdString(l.layer);
+        rewrites.insert(layer, QString::fromStdString(l.rewrite));
+        tips.insert(layer, tr("%1 core-op(s), %2 crossbar(s) (lower bound %3), %4 weights, utilisation %5 %, %6 MVMs per inference%7")
+                               .arg(l.coreOps)
+                               .arg(l.crossbars)
+                               .arg(l.lowerBound)
+                               .arg(widgets::formatCount(l.weights))
+                               .arg(l.utilizationPercent, 0, 'f', 1)
+                               .arg(widgets::formatCount(l.mvmsPerInference))
+                               .arg(l.offChip ? tr(", runs on the host") : QString()));
+    }
+    m_networkView->tableModel()->setRewrites(rewrites, tips);
+
+    const QString images = tr("first %1 images of the data sample").arg(widgets::formatCount(result->testImages));
+    m_coreMap->setMapping(result->mapping, result->mapping ? QString()
+                                                           : tr("Mapping failed: %1").arg(QString::fromStdString(result->mappingError)));
+    m_heatmap->setMatrix(nullptr);
+    m_errorChart->setAssessment(result->assessment, tr("%1 on %2, measured on the %3.")
+                                                        .arg(QFileInfo(QString::fromStdString(result->model->source)).fileName(),
+                                                             QString::fromStdString(compiled.profile.name), images),
+                                tr("Not measured: %1").arg(QString::fromStdString(result->assessmentError)));
+    const QString timings = tr("compile %1 ms · mapping %2 ms · accuracy %3 s · total %4 s")
+                                .arg(result->compileSeconds * 1000, 0, 'f', 0)
+                                .arg(result->mappingSeconds * 1000, 0, 'f', 0)
+                                .arg(result->assessSeconds, 0, 'f', 2)
+                                .arg(result->totalSeconds, 0, 'f', 2);
+    m_summary->setResults(result->compiled, result->mapping, result->assessment, images, timings);
+    if (!m_selectedLayer.isEmpty())
+        showHistogramFor(m_selectedLayer);
+    else if (!result->histograms.empty())
+        showHistogramFor(result->histograms.front()->layer);
+
+    // Problems: the diagnostics of this compile replace those of the previous one.
+    m_problemsView->clearProblems();
+    auto add = [this](const Diagnostics& diagnostics, const QString& stage) {
+        for (const Diagnostic& d : diagnostics)
+            if (d.severity != nnb::Severity::Info)
+                m_problemsView->addProblem(toWidgetSeverity(d.severity), QString::fromStdString(d.message),
+                                           stage + QStringLiteral(": ") + QString::fromStdString(d.where));
+    };
+    add(compiled.diagnostics, tr("compile"));
+    if (result->mapping)
+        add(result->mapping->diagnostics, tr("mapping"));
+    else
+        m_problemsView->addProblem(Severity::Error, QString::fromStdString(result->mappingError), tr("mapping"));
+    if (result->assessment)
+        add(result->assessment->diagnostics, tr("accuracy"));
+    else if (!result->assessmentError.empty())
+        m_problemsView->addProblem(Severity::Warning, QString::fromStdString(result->assessmentError), tr("accuracy"));
+
+    QString headline = tr("Compiled for %1: %2 crossbars").arg(profileName).arg(compiled.resources.crossbars);
+    if (result->mapping && result->mapping->feasible)
+        headline += tr(", %1 energy, %2 latency per inference")
+                        .arg(widgets::ResourceSummary::formatPj(result->mapping->energyPj.total()),
+                             widgets::ResourceSummary::formatNs(result->mapping->latencyNs.total()));
+    if (result->assessment) {
+        if (const StageReport* bit = result->assessment->stage("bit-accurate"))
+            headline += tr(", bit-accurate top-1 %1 %").arg(bit->accuracyPercent, 0, 'f', 1);
+    }
+    log(Severity::Info, headline + tr(" (%1 s)").arg(result->totalSeconds, 0, 'f', 2));
+    setStatus(headline);
+    updateActions();
+}
+
+void MainWindow::onCompileFailed(const Error& error)
+{
+    m_summary->showState(tr("Compile failed: %1").arg(errorText(error)));
+    reportProblem(Severity::Error, errorText(error), tr("compile"));
+    setStatus(tr("Compile failed"));
+}
+
+void MainWindow::onCompileCancelled()
+{
+    log(Severity::Info, tr("Compile cancelled."));
+    setStatus(tr("Cancelled"));
+}
+
+void MainWindow::onConfigurationEdited()
+{
+    if (m_liveAction->isChecked()) {
+        m_liveTimer.start(); // debounced: a burst of edits compiles once
+        setStatus(tr("Constraints changed: recompiling shortly…"));
+    } else {
+        setStatus(tr("Constraints changed: Run ▸ Compile (F6) to see what they cost."));
+    }
+}
+
+void MainWindow::setLiveMode(bool live)
+{
+    m_liveAction->setChecked(live);
+}
+
+bool MainWindow::liveMode() const
+{
+    return m_liveAction->isChecked();
+}
+
+void MainWindow::onCoreActivated(int core)
+{
+    const auto& result = m_compiler->lastResult();
+    if (!result || !result->mapping || core < 0 || core >= static_cast<int>(result->mapping->cores.size()))
+        return;
+    const int tile = result->mapping->cores[static_cast<size_t>(core)].tile;
+    if (tile < 0 || tile >= static_cast<int>(result->tileMatrices.size())) {
+        m_heatmap->setMatrix(nullptr, tr("Core %1 is idle: no tile is placed on it.").arg(core));
+        return;
+    }
+    m_heatmap->setMatrix(result->tileMatrices[static_cast<size_t>(tile)]);
+}
+
+void MainWindow::onLayerSelected(int node)
+{
+    const auto& model = m_controller->model();
+    if (!model || node < 0 || node >= model->graph.numNodes())
+        return;
+    m_selectedLayer = QString::fromStdString(model->graph.node(node).name);
+    showHistogramFor(m_selectedLayer);
+}
+
+void MainWindow::showHistogramFor(const QString& layer)
+{
+    const auto& result = m_compiler->lastResult();
+    if (!result) {
+        m_histogram->setHistogram(nullptr, tr("Compile first: the histogram compares the float weights with the "
+                                              "levels the profile's quantiser keeps."));
+        return;
+    }
+    auto data = result->histogram(layer.toStdString());
+    m_histogram->setHistogram(data, tr("Layer %1 has no weights to quantise (only Gemm, MatMul and Conv layers do).").arg(layer));
+}
+
+// --- profiles ------------------------------------------------------------------------------
+
+void MainWindow::setProfile(const hw::Profile& profile, const QString& source)
+{
+    *m_profile = profile;
+    m_profileSource = source;
+    m_profileEditor->setProfile(profile);
+    const int index = m_profilePicker->findData(source);
+    if (index >= 0)
+        m_profilePicker->setCurrentIndex(index);
+    onConfigurationEdited();
+}
+
+void MainWindow::setStrategy(const strategy::Strategy& strategy)
+{
+    *m_strategy = strategy;
+    m_strategyEditor->setStrategy(strategy);
+    onConfigurationEdited();
+}
+
+namespace {
+QString userProfileDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/profiles");
+}
+} // namespace
+
+void MainWindow::populateProfilePicker()
+{
+    m_profilePicker->clear();
+    auto addDir = [this](const QString& dir, const QString& suffix) {
+        QStringList files;
+        QDirIterator it(dir, {QStringLiteral("*.yaml")}, QDir::Files);
+        while (it.hasNext())
+            files << it.next();
+        files.sort();
+        for (const QString& file : files) {
+            // Reading a small YAML file per entry is user I/O the app owns; no compiler work.
+            auto p = hw::loadProfile(std::filesystem::path(QFile::encodeName(file).toStdString()));
+            if (!p)
+                continue;
+            m_profilePicker->addItem(QStringLiteral("%1 — %2%3").arg(QString::fromStdString(p->id), QString::fromStdString(p->name), suffix),
+                                     file);
+            m_profilePicker->setItemData(m_profilePicker->count() - 1, QString::fromStdString(p->description), Qt::ToolTipRole);
+        }
+    };
+    addDir(fromPath(profileDir()), QString());
+    addDir(userProfileDir(), tr(" (yours)"));
+    const int current = m_profilePicker->findData(fromPath(defaultProfilePath()));
+    if (m_profileSource == QLatin1String(kDefaultProfileId) && current >= 0)
+        m_profilePicker->setCurrentIndex(current);
+    else if (const int index = m_profilePicker->findData(m_profileSource); index >= 0)
+        m_profilePicker->setCurrentIndex(index);
+}
+
+void MainWindow::onProfilePicked(int index)
+{
+    const QString file = m_profilePicker->itemData(index).toString();
+    auto p = hw::loadProfile(std::filesystem::path(QFile::encodeName(file).toStdString()));
+    if (!p) {
+        reportProblem(Severity::Error, errorText(p.error()), QDir::toNativeSeparators(file));
+        return;
+    }
+    log(Severity::Info, tr("Profile %1 (%2)").arg(QString::fromStdString(p->name), QDir::toNativeSeparators(file)));
+    setProfile(*p, file);
+}
+
+bool MainWindow::saveProfileAs(const QString& path)
+{
+    hw::Profile p = *m_profile;
+    // The id is the file's stem (kebab-case, as profiles/README.md asks).
+    p.id = QFileInfo(path).completeBaseName().toLower().replace(QLatin1Char('_'), QLatin1Char('-')).toStdString();
+    const QByteArray yaml = QByteArray("# SPDX-License-Identifier: GPL-3.0-or-later\n# Saved by nnbridge-gui.\n") +
+                            QByteArray::fromStdString(hw::profileToYaml(p)) + '\n';
+    if (auto written = writeFileAtomically(path, yaml); !written) {
+        reportProblem(Severity::Error, errorText(written.error()), QDir::toNativeSeparators(path));
+        return false;
+    }
+    *m_profile = p;
+    m_profileSource = path;
+    populateProfilePicker();
+    log(Severity::Info, tr("Saved profile %1 to %2").arg(QString::fromStdString(p.id), QDir::toNativeSeparators(path)));
+    return true;
+}
+
+void MainWindow::saveProfileDialog()
+{
+    QDir().mkpath(userProfileDir());
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Profile As"),
+                                                      userProfileDir() + QStringLiteral("/%1-edited.yaml").arg(QString::fromStdString(m_profile->id)),
+                                                      tr("Hardware profiles (*.yaml)"));
+    if (!path.isEmpty())
+        saveProfileAs(path);
+}
+
+// --- sessions ------------------------------------------------------------------------------
+
+bool MainWindow::saveSession(const QString& path)
+{
+    const auto& model = m_controller->model();
+    Session session;
+    session.modelPath = model ? QFileInfo(QString::fromStdString(model->source)).absoluteFilePath() : QString();
+    session.modelSha256 = model ? fileSha256(session.modelPath) : QString();
+    session.profileSource = m_profileSource;
+    session.profile = *m_profile;
+    session.strategy = *m_strategy;
+    session.liveMode = liveMode();
+    if (auto saved = nnb::app::saveSession(path, session); !saved) {
+        reportProblem(Severity::Error, errorText(saved.error()), QDir::toNativeSeparators(path));
+        return false;
+    }
+    log(Severity::Info, tr("Saved session %1").arg(QDir::toNativeSeparators(path)));
+    setStatus(tr("Saved %1").arg(QFileInfo(path).fileName()));
+    return true;
+}
+
+bool MainWindow::loadSession(const QString& path)
+{
+    auto session = nnb::app::loadSession(path);
+    if (!session) {
+        reportProblem(Severity::Error, errorText(session.error()), QDir::toNativeSeparators(path));
+        return false;
+    }
+    m_liveTimer.stop();
+    m_liveAction->setChecked(false); // no recompile for the profile and strategy alone
+    *m_profile = session->profile;
+    m_profileSource = session->profileSource;
+    m_profileEditor->setProfile(session->profile);
+    *m_strategy = session->strategy;
+    m_strategyEditor->setStrategy(session->strategy);
+    populateProfilePicker();
+    m_liveAction->setChecked(session->liveMode);
+    log(Severity::Info, tr("Opened session %1").arg(QDir::toNativeSeparators(path)));
+    if (!session->modelPath.isEmpty()) {
+        const QString hash = fileSha256(session->modelPath);
+        if (hash.isEmpty())
+            reportProblem(Severity::Error, tr("The session's model is missing."), QDir::toNativeSeparators(session->modelPath));
+        else if (!session->modelSha256.isEmpty() && hash != session->modelSha256)
+            reportProblem(Severity::Warning, tr("The model file changed since the session was saved (SHA-256 differs)."),
+                          QDir::toNativeSeparators(session->modelPath));
+        if (!hash.isEmpty())
+            openModel(session->modelPath); // its import is followed by a compile
+    }
+    return true;
+}
+
+bool MainWindow::exportConfiguration(const QString& path)
+{
+    const auto& result = m_compiler->lastResult();
+    if (!result)
+        return false;
+    nlohmann::json json;
+    json["nnbridge_export"] = 1;
+    json["model"] = {{"path", result->model->source},
+                     {"sha256", fileSha256(QString::fromStdString(result->model->source)).toStdString()}};
+    json["profile_yaml"] = hw::profileToYaml(result->compiled->profile);
+    json["strategy_yaml"] = strategy::strategyToYaml(result->compiled->strategy);
+    nlohmann::json report = compileReportToJson(*result->compiled, result->model->source, std::nullopt);
+    if (result->assessment)
+        report["assessment"] = assessmentToJson(*result->assessment);
+    json["report"] = std::move(report);
+    if (result->mapping)
+        json["mapping"] = mappingToJson(*result->mapping, result->model->source);
+    if (auto written = writeJsonAtomically(std::filesystem::path(QFile::encodeName(path).toStdString()), json); !written) {
+        reportProblem(Severity::Error, errorText(written.error()), QDir::toNativeSeparators(path));
+        return false;
+    }
+    log(Severity::Info, tr("Exported the configuration and report to %1").arg(QDir::toNativeSeparators(path)));
+    return true;
+}
+
+void MainWindow::saveSessionDialog()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Session"), m_settings->lastOpenDirectory(),
+                                                      tr("nnbridge sessions (*.nnbproj)"));
+    if (!path.isEmpty())
+        saveSession(path.endsWith(QLatin1String(".nnbproj")) ? path : path + QStringLiteral(".nnbproj"));
+}
+
+void MainWindow::openSessionDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), m_settings->lastOpenDirectory(),
+                                                      tr("nnbridge sessions (*.nnbproj);;All files (*)"));
+    if (!path.isEmpty())
+        loadSession(path);
+}
+
+void MainWindow::exportDialog()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Configuration"), m_settings->lastOpenDirectory(),
+                                                      tr("JSON (*.json)"));
+    if (!path.isEmpty())
+        exportConfiguration(path);
 }
 
 } // namespace nnb::app

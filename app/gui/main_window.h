@@ -4,35 +4,57 @@
 #include <memory>
 
 #include <QMainWindow>
+#include <QTimer>
 
+#include "compile_controller.h"
 #include "evaluation_controller.h"
 #include "nnb/widgets/severity.h"
 
 class QAction;
+class QComboBox;
 class QDockWidget;
+class QTabWidget;
 class QLabel;
 class QMenu;
 class QMimeData;
 class QProgressBar;
 class QToolButton;
 
+namespace nnb::hw {
+struct Profile;
+} // namespace nnb::hw
+namespace nnb::strategy {
+struct Strategy;
+} // namespace nnb::strategy
+
 namespace nnb::widgets {
 class AccuracyPanel;
+class CoreMapView;
+class LayerErrorChart;
 class LogView;
 class NetworkView;
 class ProblemsView;
+class ProfileEditor;
+class ResourceSummary;
+class StrategyEditor;
+class WeightHeatmap;
+class WeightHistogramView;
 } // namespace nnb::widgets
 
 namespace nnb::app {
 
 class Settings;
 
-/// The nnbridge main window: the Network panel in the centre, the Accuracy panel on the right,
-/// Problems and Log docks at the bottom, and a status bar with the running stage, its progress
-/// and a Cancel button.
+/// The nnbridge main window. The centre holds tabs: the Network panel (layers, shapes,
+/// parameters and their core-op rewrite), the core map with the selected crossbar's weights,
+/// the per-layer error chart and the weight histogram. On the right: the constraint editor
+/// (hardware profile) and the strategy editor, the resource and cost summary and the float
+/// accuracy. Problems and Log docks at the bottom; a status bar with the running stages, their
+/// progress and Cancel.
 ///
-/// The window turns user intent (open, evaluate, cancel, drop a file) into requests to its
-/// EvaluationController and displays what comes back; it does no compiler work itself.
+/// The window turns user intent (open, edit, compile, evaluate, cancel, save) into requests to
+/// its EvaluationController and CompileController and displays the snapshots that come back;
+/// it does no compiler work itself.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -55,6 +77,41 @@ public:
 
     /// The controller running this window's background jobs.
     EvaluationController* controller() const { return m_controller; }
+    /// The controller running this window's compiles.
+    CompileController* compiler() const { return m_compiler; }
+
+    /// Compiles the current model for the edited profile and strategy (superseding a running
+    /// compile). \returns false when no model is loaded or the profile is invalid.
+    bool compile();
+    /// The profile and strategy the next compile uses.
+    const hw::Profile& profile() const;
+    const strategy::Strategy& strategy() const;
+    /// Replaces the profile (as if picked or edited) and updates the editor.
+    void setProfile(const hw::Profile& profile, const QString& source);
+    /// Replaces the strategy and updates the editor.
+    void setStrategy(const strategy::Strategy& strategy);
+    /// Live mode: a valid edit of a constraint or the strategy recompiles after a short pause.
+    void setLiveMode(bool live);
+    bool liveMode() const;
+    /// Whether opening a model also compiles it for the current profile (default on).
+    void setAutoCompile(bool on) { m_autoCompile = on; }
+    /// Test images each compile measures the accuracy on (default 1,000: the shipped sample).
+    void setCompileTestImages(qint64 images) { m_compileTestImages = images; }
+    qint64 compileTestImages() const { return m_compileTestImages; }
+    /// The debounce delay of live mode.
+    static constexpr int kLiveDelayMs = 400;
+
+    /// Saves the session (model path and hash, profile, strategy) to \p path atomically.
+    bool saveSession(const QString& path);
+    /// Loads a session: the profile and strategy, then the model (which then compiles).
+    bool loadSession(const QString& path);
+    /// Writes the chosen configuration and the last compile's report as JSON to \p path.
+    bool exportConfiguration(const QString& path);
+    /// Writes the edited profile as YAML to \p path (atomically) and adds it to the picker.
+    bool saveProfileAs(const QString& path);
+
+    /// The central tabs (Network, Core map, Layer error, Weights).
+    QTabWidget* tabs() const { return m_tabs; }
 
 signals:
     /// All background work has finished and no follow-up job was started (for example after a
@@ -83,6 +140,23 @@ private:
     void onEvaluationFinished(std::shared_ptr<const FloatEvaluation> evaluation);
     void onEvaluationFailed(const Error& error);
     void onJobCancelled(EvaluationController::Job job);
+    void onCompileStarted();
+    void onCompileProgress(int permille, const QString& stage);
+    void onCompileResult(std::shared_ptr<const CompileSnapshot> result);
+    void onCompileFailed(const Error& error);
+    void onCompileCancelled();
+    void onCompilerBusyChanged(bool busy);
+    void onConfigurationEdited();
+    void onCoreActivated(int core);
+    void onLayerSelected(int node);
+    void showHistogramFor(const QString& layer);
+    void populateProfilePicker();
+    void onProfilePicked(int index);
+    void saveSessionDialog();
+    void openSessionDialog();
+    void exportDialog();
+    void saveProfileDialog();
+    void emitIdleIfDone();
 
     void log(widgets::Severity severity, const QString& text);
     void reportProblem(widgets::Severity severity, const QString& message, const QString& source);
@@ -94,7 +168,36 @@ private:
 
     Settings* m_settings;
     EvaluationController* m_controller;
+    CompileController* m_compiler;
     bool m_interactive = true;
+    std::unique_ptr<hw::Profile> m_profile;
+    std::unique_ptr<strategy::Strategy> m_strategy;
+    QString m_profileSource;
+    QString m_selectedLayer;
+    QTimer m_liveTimer;
+    qint64 m_compileTestImages = 1000;
+    bool m_autoCompile = true;
+
+    QTabWidget* m_tabs = nullptr;
+    widgets::CoreMapView* m_coreMap = nullptr;
+    widgets::WeightHeatmap* m_heatmap = nullptr;
+    widgets::LayerErrorChart* m_errorChart = nullptr;
+    widgets::WeightHistogramView* m_histogram = nullptr;
+    widgets::ResourceSummary* m_summary = nullptr;
+    widgets::ProfileEditor* m_profileEditor = nullptr;
+    widgets::StrategyEditor* m_strategyEditor = nullptr;
+    QComboBox* m_profilePicker = nullptr;
+    QDockWidget* m_constraintsDock = nullptr;
+    QDockWidget* m_strategyDock = nullptr;
+    QDockWidget* m_summaryDock = nullptr;
+    QProgressBar* m_compileProgress = nullptr;
+    QToolButton* m_compileCancel = nullptr;
+    QAction* m_compileAction = nullptr;
+    QAction* m_liveAction = nullptr;
+    QAction* m_saveSessionAction = nullptr;
+    QAction* m_openSessionAction = nullptr;
+    QAction* m_exportAction = nullptr;
+    QAction* m_saveProfileAction = nullptr;
 
     widgets::NetworkView* m_networkView = nullptr;
     widgets::AccuracyPanel* m_accuracyPanel = nullptr;

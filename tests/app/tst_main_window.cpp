@@ -87,6 +87,7 @@ void TestMainWindow::init()
     m_settings = std::make_unique<nnb::app::Settings>(m_dir.filePath(QString("%1.ini").arg(QTest::currentTestFunction())));
     m_window = std::make_unique<MainWindow>(m_settings.get());
     m_window->setInteractive(false);
+    m_window->setAutoCompile(false); // this file tests import and float evaluation; tst_compile_window the compile
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     m_window->startDefaultJob();

@@ -86,6 +86,14 @@ void NetworkTableModel::setGraph(std::shared_ptr<const ir::Graph> graph)
     endResetModel();
 }
 
+void NetworkTableModel::setRewrites(const QHash<QString, QString>& rewrites, const QHash<QString, QString>& toolTips)
+{
+    m_rewrites = rewrites;
+    m_rewriteToolTips = toolTips;
+    if (!m_rows.empty())
+        emit dataChanged(index(0, RewriteColumn), index(rowCount() - 1, RewriteColumn), {Qt::DisplayRole, Qt::ToolTipRole});
+}
+
 int NetworkTableModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
@@ -111,6 +119,7 @@ QVariant NetworkTableModel::data(const QModelIndex& index, int role) const
         case InputShapeColumn: return row.inputShapes;
         case OutputShapeColumn: return row.outputShapes;
         case ParameterColumn: return row.parameters ? formatCount(row.parameters) : QStringLiteral("–");
+        case RewriteColumn: return m_rewrites.value(row.name);
         }
         break;
     case SortRole:
@@ -130,6 +139,10 @@ QVariant NetworkTableModel::data(const QModelIndex& index, int role) const
         case OutputShapeColumn: return row.outputToolTip;
         case ParameterColumn:
             return tr("%1 float32 parameters (%2)").arg(formatCount(row.parameters), formatBytes(row.parameters * 4));
+        case RewriteColumn: {
+            const QString tip = m_rewriteToolTips.value(row.name);
+            return tip.isEmpty() ? QVariant() : QVariant(tip);
+        }
         }
         break;
     case Qt::TextAlignmentRole:
@@ -154,6 +167,7 @@ QVariant NetworkTableModel::headerData(int section, Qt::Orientation orientation,
         case InputShapeColumn: return tr("Input shape");
         case OutputShapeColumn: return tr("Output shape");
         case ParameterColumn: return tr("Parameters");
+        case RewriteColumn: return tr("Core-op rewrite");
         }
     }
     if (role == Qt::ToolTipRole) {
@@ -164,6 +178,8 @@ QVariant NetworkTableModel::headerData(int section, Qt::Orientation orientation,
         case InputShapeColumn: return tr("Shapes of the non-constant inputs; ? is the dynamic batch dimension");
         case OutputShapeColumn: return tr("Shapes of the outputs, as inferred on import");
         case ParameterColumn: return tr("Float parameters (weights and biases) the node reads");
+        case RewriteColumn: return tr("How the compiler realised the layer for the profile: core-ops (hardware primitives "
+                                      "y = f(W·x + b)), split tiles, max-trees, folded into a neighbour, or run on the host");
         }
     }
     if (role == Qt::TextAlignmentRole)

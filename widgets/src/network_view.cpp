@@ -117,7 +117,8 @@ NetworkView::NetworkView(QWidget* parent)
     m_table->horizontalHeader()->setHighlightSections(false);
     m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    m_table->horizontalHeader()->setSectionResizeMode(NetworkTableModel::NameColumn, QHeaderView::Stretch);
+    // The rewrite column takes the spare width: its texts are the longest ("3 core-ops (3 max-tree)").
+    m_table->horizontalHeader()->setSectionResizeMode(NetworkTableModel::RewriteColumn, QHeaderView::Stretch);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) { onCurrentRowChanged(current); });
 

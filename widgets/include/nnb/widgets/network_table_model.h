@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <QAbstractTableModel>
+#include <QHash>
 #include <QString>
 
 // Core types are only forward-declared in Q_OBJECT headers: moc then never has to parse the
@@ -27,7 +28,16 @@ class NetworkTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     /// The table's columns, in display order.
-    enum Column { IndexColumn, NameColumn, OpColumn, InputShapeColumn, OutputShapeColumn, ParameterColumn, ColumnCount };
+    enum Column {
+        IndexColumn,
+        NameColumn,
+        OpColumn,
+        InputShapeColumn,
+        OutputShapeColumn,
+        ParameterColumn,
+        RewriteColumn, ///< how the compiler realised the layer (empty until a compile result is set)
+        ColumnCount
+    };
     Q_ENUM(Column)
 
     /// Extra item roles.
@@ -43,6 +53,9 @@ public:
     void setGraph(std::shared_ptr<const ir::Graph> graph);
     /// \returns the graph shown, or nullptr.
     const std::shared_ptr<const ir::Graph>& graph() const { return m_graph; }
+    /// Sets the core-op rewrite of each layer, by node name ("1 core-op", "3 core-ops (3
+    /// max-tree)", "host"), with a tooltip each; an empty map clears the column.
+    void setRewrites(const QHash<QString, QString>& rewrites, const QHash<QString, QString>& toolTips = {});
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -64,6 +77,8 @@ private:
 
     std::shared_ptr<const ir::Graph> m_graph;
     std::vector<Row> m_rows;
+    QHash<QString, QString> m_rewrites;
+    QHash<QString, QString> m_rewriteToolTips;
 };
 
 } // namespace nnb::widgets

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "compile_job.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <QThread>
+
+#include "nnb/quant/weight_quantizer.h"
+
+namespace nnb::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+QString qstr(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+/// The weight tensor of an original Gemm/MatMul/Conv node and the axis of its output channels.
+struct LayerWeight {
+    const ir::Tensor* tensor = nullptr;
+    int outputAxis = 0;
+};
+
+std::optional<LayerWeight> layerWeight(const ir::Graph& graph, const ir::Node& node)
+{
+    if (node.op != ir::OpKind::Gemm && node.op != ir::OpKind::MatMul && node.op != ir::OpKind::Conv)
+        return std::nullopt;
+    if (node.inputs.size() < 2 || node.inputs[1] < 0 || !graph.value(node.inputs[1]).isConstant())
+        return std::nullopt;
+    const ir::Tensor& w = *graph.value(node.inputs[1]).constant;
+    if (w.dtype != ir::DataType::Float32 || w.f.empty())
+        return std::nullopt;
+    int axis = 1; // MatMul and Gemm without transB: W [in, out]
+    if (node.op == ir::OpKind::Conv)
+        axis = 0; // W [M, C/g, kh, kw]
+    else if (node.op == ir::OpKind::Gemm && node.attrs.getInt("transB", 0) != 0)
+        axis = 0; // W^T stored as [out, in]
+    if (axis >= w.rank())
+        return std::nullopt;
+    return LayerWeight{&w, axis};
+}
+
+/// The weight options the bit-accurate simulation uses for \p profile and \p strategy.
+quant::WeightQuantOptions histogramOptions(const hw::Profile& profile, const strategy::Strategy& strategy)
+{
+    quant::WeightQuantOptions o = quantizeOptionsFor(strategy).weights;
+    if (o.bits == 0)
+        o.bits = profile.weights.bits;
+    if (profile.weights.encoding == hw::WeightEncoding::ValueSet) {
+        o.scheme = quant::WeightScheme::ValueSet;
+        o.axonTypes = std::max(1, profile.weights.axonTypes);
+    }
+    // The quantiser accepts 2..16 bit uniform codes; wider profiles are shown at 16 bits.
+    o.bits = std::clamp(o.bits, 2, 16);
+    return o;
+}
+
+std::vector<std::shared_ptr<const widgets::WeightHistogramData>>
+weightHistograms(const ir::Graph& original, const hw::Profile& profile, const strategy::Strategy& strategy,
+                 const RunContext& ctx)
+{
+    std::vector<std::shared_ptr<const widgets::WeightHistogramData>> out;
+    const quant::WeightQuantOptions options = histogramOptions(profile, strategy);
+    for (const ir::Node& node : original.nodes()) {
+        if (ctx.cancelled())
+            break;
+        const auto w = layerWeight(original, node);
+        if (!w)
+            continue;
+        auto q = quant::quantizeWeights(*w->tensor, w->outputAxis, options);
+        if (!q)
+            continue; // an option the layer cannot take: no histogram, the assessment says why
+        auto data = std::make_shared<widgets::WeightHistogramData>();
+        data->layer = qstr(node.name);
+        data->scheme = QStringLiteral("%1, %2 bits, %3")
+                           .arg(QString::fromLatin1(quant::toString(q->scheme)))
+                           .arg(q->bits)
+                           .arg(QString::fromLatin1(quant::toString(q->granularity)));
+        data->floatWeights = w->tensor->f;
+        const ir::Tensor deq = q->dequantized();
+        data->quantizedWeights = deq.f;
+        std::set<float> levels(deq.f.begin(), deq.f.end());
+        data->levels.assign(levels.begin(), levels.end());
+        data->mse = q->mse;
+        out.push_back(std::move(data));
+    }
+    return out;
+}
+
+/// The crossbar weight matrix of every tile of \p mapping, from the compiled graph's core-ops.
+std::vector<std::shared_ptr<const widgets::WeightMatrix>> tileMatrices(const ir::Graph& compiled,
+                                                                      const mapping::MappingResult& mapping,
+                                                                      const hw::Profile& profile)
+{
+    std::map<std::string, ir::NodeId> byName;
+    for (ir::NodeId n = 0; n < compiled.numNodes(); ++n)
+        if (compiled.node(n).op == ir::OpKind::CoreOp)
+            byName.emplace(compiled.node(n).name, n);
+    std::vector<std::shared_ptr<const widgets::WeightMatrix>> out;
+    out.reserve(mapping.tiles.tiles.size());
+    for (const mapping::Tile& tile : mapping.tiles.tiles) {
+        auto m = std::make_shared<widgets::WeightMatrix>();
+        m->tile = qstr(tile.name);
+        m->layer = tile.layer >= 0 && tile.layer < static_cast<int>(mapping.tiles.layers.size())
+                       ? qstr(mapping.tiles.layers[static_cast<size_t>(tile.layer)])
+                       : QString();
+        m->role = qstr(tile.role);
+        m->crossbarRows = profile.crossbar.rows;
+        m->crossbarCols = profile.crossbar.cols;
+        const auto it = byName.find(tile.name);
+        if (it != byName.end()) {
+            const ir::Node& node = compiled.node(it->second);
+            if (node.inputs.size() >= 2 && node.inputs[1] >= 0 && compiled.value(node.inputs[1]).isConstant()) {
+                const ir::Tensor& w = *compiled.value(node.inputs[1]).constant;
+                if (w.rank() == 2) { // dense: W [in, out]
+                    m->rows = static_cast<int>(w.shape[0]);
+                    m->cols = static_cast<int>(w.shape[1]);
+                    m->values = w.f;
+                } else if (w.rank() == 4) { // conv: W [M, C/g, kh, kw]; one column per output channel
+                    m->cols = static_cast<int>(w.shape[0]);
+                    m->rows = static_cast<int>(w.shape[1] * w.shape[2] * w.shape[3]);
+                    m->values.resize(static_cast<size_t>(m->rows) * static_cast<size_t>(m->cols));
+                    for (int c = 0; c < m->cols; ++c)
+                        for (int r = 0; r < m->rows; ++r)
+                            m->values[static_cast<size_t>(r) * static_cast<size_t>(m->cols) + static_cast<size_t>(c)] =
+                                w.f[static_cast<size_t>(c) * static_cast<size_t>(m->rows) + static_cast<size_t>(r)];
+                }
+            }
+        }
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+Expected<CompileData> loadData(const CompileRequest& request, const RunContext& ctx)
+{
+    CompileData data = request.data;
+    if (!data.test) {
+        ctx.report(0, "loading test images");
+        NNB_TRY(auto test, data::loadFashionMnistTest(request.testDirectory));
+        data.test = std::make_shared<const data::Dataset>(std::move(test));
+    }
+    if (!data.calibration) {
+        ctx.report(500, "loading calibration images");
+        // Calibrate on the training split when Debian's package is installed, so the accuracy
+        // is never measured on the images that set the quantisers (as the CLI does).
+        if (auto train = data::loadFashionMnistTrain(data::kDebianFashionMnistDir)) {
+            data.calibration = std::make_shared<const data::Dataset>(std::move(*train));
+            data.calibrationNote = "the Fashion-MNIST training split";
+        } else {
+            data.calibration = data.test;
+            data.calibrationNote = "the test images (the training split is not installed)";
+        }
+    }
+    return data;
+}
+
+} // namespace
+
+std::shared_ptr<const widgets::WeightHistogramData> CompileSnapshot::histogram(const std::string& layer) const
+{
+    const QString name = qstr(layer);
+    for (const auto& h : histograms)
+        if (h->layer == name)
+            return h;
+    return nullptr;
+}
+
+RunContext subContext(const RunContext& outer, int from, int to, std::string prefix)
+{
+    RunContext inner;
+    inner.isCancelled = outer.isCancelled;
+    if (outer.onProgress)
+        inner.onProgress = [outer, from, to, prefix = std::move(prefix)](const Progress& p) {
+            const int permille = from + (to - from) * std::clamp(p.permille, 0, 1000) / 1000;
+            outer.report(permille, p.stage.empty() ? prefix : prefix + ": " + p.stage);
+        };
+    return inner;
+}
+
+Expected<std::shared_ptr<const CompileSnapshot>> runCompileJob(const CompileRequest& request, const RunContext& ctx)
+{
+    if (!request.model)
+        return makeError(Errc::InvalidArgument, "no model loaded");
+    const auto start = Clock::now();
+    auto snapshot = std::make_shared<CompileSnapshot>();
+    snapshot->model = request.model;
+    const auto cancelled = [] { return makeError(Errc::Cancelled, "compile cancelled"); };
+
+    NNB_TRY(snapshot->data, loadData(request, subContext(ctx, 0, 50, "Loading images")));
+    if (ctx.cancelled())
+        return cancelled();
+    const data::Dataset& calibration = *snapshot->data.calibration;
+    const int64_t calibrationCount =
+        std::clamp<int64_t>(request.strategy.calibrationImages, 16, std::max<int64_t>(16, calibration.count));
+    const ir::Tensor calibrationBatch = calibration.batch(0, std::min(calibration.count, calibrationCount));
+
+    // 1. Compile: the pass pipeline and resource accounting.
+    auto t = Clock::now();
+    CompileOptions options;
+    options.calibrationInputs = {calibrationBatch};
+    NNB_TRY(auto compiled, compile(request.model->graph, request.profile, request.strategy, options,
+                                   subContext(ctx, 50, 200, "Compiling")));
+    snapshot->compiled = std::make_shared<const CompileResult>(std::move(compiled));
+    snapshot->compileSeconds = secondsSince(t);
+    if (ctx.cancelled())
+        return cancelled();
+
+    // 2. Map onto the core mesh. The annealer gets a small budget: the GUI favours a quick answer
+    // (the CLI's `nnbridge map` searches longer).
+    t = Clock::now();
+    mapping::MapOptions mapOptions;
+    mapOptions.placement.placer = mapping::Placer::Anneal;
+    mapOptions.placement.seed = request.strategy.seed;
+    mapOptions.placement.annealMoves = 20'000;
+    mapOptions.placement.timeLimitSeconds = 2.0;
+    ctx.report(200, "Mapping onto the core mesh");
+    if (auto mapped = mapping::mapNetwork(*snapshot->compiled, mapOptions, subContext(ctx, 200, 300, "Mapping"))) {
+        snapshot->mapping = std::make_shared<const mapping::MappingResult>(std::move(*mapped));
+        snapshot->tileMatrices = tileMatrices(*snapshot->compiled->compiled, *snapshot->mapping, request.profile);
+    } else if (mapped.error().code == Errc::Cancelled) {
+        return cancelled();
+    } else {
+        snapshot->mappingError = mapped.error().toString();
+    }
+    snapshot->mappingSeconds = secondsSince(t);
+
+    // 3. Accuracy: quantisation and the bit-accurate simulation on a few test images.
+    t = Clock::now();
+    if (request.assess) {
+        AssessOptions assessOptions;
+        assessOptions.testImages = std::min(request.testImages, snapshot->data.test->count);
+        assessOptions.layerImages = std::min(request.layerImages, assessOptions.testImages);
+        assessOptions.seed = request.strategy.seed;
+        // Leave one core to the GUI thread, as the controller's pool does.
+        assessOptions.threads = std::max(1, QThread::idealThreadCount() - 1);
+        snapshot->testImages = assessOptions.testImages;
+        auto assessed = assess(*snapshot->compiled, *snapshot->data.test, calibrationBatch, assessOptions, nullptr,
+                               subContext(ctx, 300, 970, "Assessing"));
+        if (assessed)
+            snapshot->assessment = std::make_shared<const Assessment>(std::move(*assessed));
+        else if (assessed.error().code == Errc::Cancelled)
+            return cancelled();
+        else
+            snapshot->assessmentError = assessed.error().toString();
+    }
+    snapshot->assessSeconds = secondsSince(t);
+
+    // 4. What the weight views draw.
+    ctx.report(970, "Quantising weights for the histograms");
+    snapshot->histograms = weightHistograms(request.model->graph, request.profile, request.strategy, ctx);
+    if (ctx.cancelled())
+        return cancelled();
+    snapshot->totalSeconds = secondsSince(start);
+    ctx.report(1000, "Done");
+    return std::shared_ptr<const CompileSnapshot>(std::move(snapshot));
+}
+
+} // namespace nnb::app
