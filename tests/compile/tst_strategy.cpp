@@ -42,6 +42,7 @@ private slots:
         QTest::addRow("width zero") << "functions:\n  approximator_width: 0\n" << "functions.approximator_width";
         QTest::addRow("typo") << "pooling:\n  polcy: host\n" << "pooling.polcy";
         QTest::addRow("wrong type") << "seed: many\n" << "seed";
+        QTest::addRow("unknown adc steps") << "quantization:\n  adc_steps: per_row\n" << "quantization.adc_steps";
         QTest::addRow("unknown schedule") << "tuning:\n  end_to_end_schedule: linear\n" << "tuning.end_to_end_schedule";
     }
 

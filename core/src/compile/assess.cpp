@@ -81,6 +81,7 @@ sim::QuantizeOptions quantizeOptionsFor(const strategy::Strategy& strategy)
     o.signalRange = q.signalRange;
     o.percentile = q.percentile;
     o.adcPercentile = q.adcPercentile;
+    o.adcPerColumn = q.adcStepPerColumn;
     switch (q.adcRange) {
     case strategy::AdcRangePolicy::Calibrated: o.adc = sim::AdcRange::Calibrated; break;
     case strategy::AdcRangePolicy::Weights: o.adc = sim::AdcRange::Weights; break;
@@ -203,7 +204,8 @@ Expected<Assessment> assess(const CompileResult& compiled, const data::Dataset& 
         a.adc = simulator.adcStats();
         a.tiles = simulator.tiles();
         a.adcMode = qopts.adc == sim::AdcRange::FullScale ? "clip, one full-scale step"
-                                                          : std::string("scale, power-of-two step per array from the ")
+                                                          : std::string("scale, power-of-two step per array, input cycle")
+                                                                + (qopts.adcPerColumn ? " and column" : "") + " from the "
                                                                 + (qopts.adc == sim::AdcRange::Weights ? "weights" : "calibration reads");
 
         if (options.monteCarloRuns > 0) {

@@ -38,6 +38,8 @@ const std::map<std::string, AdcRangePolicy> kAdcRanges{{"calibrated", AdcRangePo
 const std::map<std::string, LearningRateSchedule> kSchedules{{"cosine", LearningRateSchedule::Cosine},
                                                              {"constant", LearningRateSchedule::Constant}};
 
+const std::map<std::string, bool> kAdcSteps{{"per_column", true}, {"per_cycle", false}};
+
 template <typename Enum>
 std::string keyOf(const std::map<std::string, Enum>& table, Enum value)
 {
@@ -95,6 +97,8 @@ Strategy readStrategy(const YAML::Node& root, const std::string& defaultName)
         o.percentile = q.numberOr("percentile", 50.001, 100, o.percentile);
         if (q.has("adc_range"))
             o.adcRange = q.choice("adc_range", kAdcRanges);
+        if (q.has("adc_steps"))
+            o.adcStepPerColumn = q.choice("adc_steps", kAdcSteps);
         o.adcPercentile = q.numberOr("adc_percentile", 50.001, 100, o.adcPercentile);
         o.outputExpansion = q.integerOr("output_expansion", 1, 64, o.outputExpansion);
         q.rejectUnknownKeys();
@@ -164,6 +168,7 @@ std::string strategyToYaml(const Strategy& s)
     out << YAML::Key << "signal_range" << YAML::Value << keyOf(kRangeMethods, q.signalRange);
     out << YAML::Key << "percentile" << YAML::Value << q.percentile;
     out << YAML::Key << "adc_range" << YAML::Value << keyOf(kAdcRanges, q.adcRange);
+    out << YAML::Key << "adc_steps" << YAML::Value << keyOf(kAdcSteps, q.adcStepPerColumn);
     out << YAML::Key << "adc_percentile" << YAML::Value << q.adcPercentile;
     out << YAML::Key << "output_expansion" << YAML::Value << q.outputExpansion;
     out << YAML::EndMap;

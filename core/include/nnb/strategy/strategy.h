@@ -60,6 +60,10 @@ struct QuantizationStrategy {
     quant::RangeMethod signalRange = quant::RangeMethod::Percentile;
     double percentile = 99.99;
     AdcRangePolicy adcRange = AdcRangePolicy::Calibrated;
+    /// Scale-mode ADC steps (adc_range calibrated or weights): one per array, input cycle and
+    /// column (true; assumes a per-column ADC reference, beyond the PRIME paper) or one per
+    /// array and input cycle (false).
+    bool adcStepPerColumn = true;
     double adcPercentile = 99.9; ///< calibrated ADC: percentile of the reads each array's range covers (rare larger reads clip)
     /// Data re-encoding of the network's outputs (the logits read off the chip): each output
     /// value is carried by this many neurons whose biases are offset by fractions of one code
