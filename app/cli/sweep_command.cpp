@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `nnbridge sweep`: a parameter sweep from a spec file, progress on stderr, a table on stdout
 // and the results as CSV (written atomically).
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -13,34 +11,12 @@
 #include "commands.h"
 #include "data_sets.h"
 #include "nnb/sweep/sweep.h"
+#include "report_json.h"
 #include "report_table.h"
 #include "resource_paths.h"
 
 namespace nnb::cli {
 namespace {
-
-/// Writes \p text to \p path through a temporary sibling renamed over it, so an interrupted run
-/// never leaves a truncated file.
-Expected<void> writeTextAtomically(const std::filesystem::path& path, const std::string& text)
-{
-    const std::string tmp = path.string() + ".tmp" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out.good()) {
-            std::remove(tmp.c_str());
-            return makeError(Errc::Io, "cannot write '" + tmp + "' (check the folder exists and is writable)");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        return makeError(Errc::Io, "cannot replace '" + path.string() + "': " + ec.message());
-    }
-    return {};
-}
 
 /// The spec a user named: a file, else a shipped spec by name (resources/sweeps/<name>[.yaml]).
 std::filesystem::path locateSpec(const std::filesystem::path& given)
@@ -150,7 +126,7 @@ Expected<void> runSweepCommand(const SweepCommandOptions& options)
                prepared->prepareSeconds);
 
     if (!options.out.empty()) {
-        NNB_RETURN_IF_ERROR(writeTextAtomically(options.out, sweep::toCsv(result, spec.parameters, spec.paretoX, spec.paretoY)));
+        NNB_RETURN_IF_ERROR(app::writeTextAtomically(options.out, sweep::toCsv(result, spec.parameters, spec.paretoX, spec.paretoY)));
         fmt::print("results {}\n", options.out.string());
     }
     return {};

@@ -210,12 +210,12 @@ nlohmann::json tuningToJson(const tune::TuneResult& t)
     return out;
 }
 
-Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json)
+Expected<void> writeTextAtomically(const std::filesystem::path& path, const std::string& text)
 {
     const auto tmp = path.string() + ".tmp" + std::to_string(::getpid());
     {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << json.dump(2) << "\n";
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
         out.flush();
         if (!out.good()) {
             std::remove(tmp.c_str());
@@ -229,6 +229,11 @@ Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nloh
         return makeError(Errc::Io, "cannot replace '" + path.string() + "': " + ec.message());
     }
     return {};
+}
+
+Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json)
+{
+    return writeTextAtomically(path, json.dump(2) + "\n");
 }
 
 } // namespace nnb::app

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,9 @@ nlohmann::json mappingToJson(const mapping::MappingResult& result, const std::st
 
 /// Writes \p json to \p path atomically (a temporary sibling renamed over the target), so an
 /// interrupted write never leaves a truncated report.
+/// Writes \p text to \p path through a temporary sibling renamed over it, so an interrupted run
+/// never leaves a truncated file. \returns Io naming the file and what to check.
+[[nodiscard]] Expected<void> writeTextAtomically(const std::filesystem::path& path, const std::string& text);
 [[nodiscard]] Expected<void> writeJsonAtomically(const std::filesystem::path& path, const nlohmann::json& json);
 
 } // namespace nnb::app
