@@ -2,13 +2,11 @@
 #include "compile_controller.h"
 
 #include <algorithm>
-#include <exception>
 
 #include <QFutureWatcher>
-#include <QPromise>
 #include <QThread>
-#include <QtConcurrent/QtConcurrentRun>
 
+#include "background_run.h"
 #include "compile_job.h"
 
 namespace nnb::app {
@@ -42,20 +40,8 @@ void CompileController::compile(const CompileRequest& request)
         }
     }
 
-    QFuture<Outcome> future = QtConcurrent::run(&m_pool, [job = std::move(job)](QPromise<Outcome>& promise) {
-        promise.setProgressRange(0, 1000);
-        // Both callbacks run on this worker; QPromise is thread-safe and the watcher gets its
-        // signals queued on the GUI thread.
-        const RunContext ctx{[&promise](const Progress& p) {
-                                 promise.setProgressValueAndText(p.permille, QString::fromStdString(p.stage));
-                             },
-                             [&promise] { return promise.isCanceled(); }};
-        try {
-            promise.addResult(runCompileJob(job, ctx));
-        } catch (const std::exception& e) {
-            promise.addResult(Outcome(makeError(Errc::Internal, std::string("unexpected exception: ") + e.what())));
-        }
-    });
+    QFuture<Outcome> future = runInBackground<Outcome>(
+        m_pool, [job = std::move(job)](const RunContext& ctx) { return runCompileJob(job, ctx); });
 
     auto* watcher = new QFutureWatcher<Outcome>(this);
     auto forwardProgress = [this, watcher, generation] {

@@ -2,15 +2,13 @@
 #include "evaluation_controller.h"
 
 #include <algorithm>
-#include <exception>
 
 #include <QFile>
 #include <QFileInfo>
 #include <QFutureWatcher>
-#include <QPromise>
 #include <QThread>
-#include <QtConcurrent/QtConcurrentRun>
 
+#include "background_run.h"
 #include "float_evaluation.h"
 #include "nnb/exec/executor.h"
 #include "nnb/support/run_context.h"
@@ -117,22 +115,7 @@ void EvaluationController::launch(Job job, const QString& description, Work work
     const quint64 generation = ++m_generation;
     m_job = job;
 
-    QFuture<Outcome> future = QtConcurrent::run(&m_pool, [work = std::move(work)](QPromise<Outcome>& promise) {
-        promise.setProgressRange(0, 1000);
-        // Adapt the core's RunContext to the promise. Both callbacks run on this worker thread;
-        // QPromise is thread-safe and the watcher receives its signals queued on the GUI thread.
-        const RunContext ctx{[&promise](const Progress& p) {
-                                 promise.setProgressValueAndText(p.permille, QString::fromStdString(p.stage));
-                             },
-                             [&promise] { return promise.isCanceled(); }};
-        try {
-            promise.addResult(work(ctx));
-        } catch (const std::exception& e) {
-            // The core does not throw, but an exception (bad_alloc) must not escape into
-            // QtConcurrent, which would rethrow it on the GUI thread.
-            promise.addResult(Outcome(makeError(Errc::Internal, std::string("unexpected exception: ") + e.what())));
-        }
-    });
+    QFuture<Outcome> future = runInBackground<Outcome>(m_pool, std::move(work));
 
     auto* watcher = new QFutureWatcher<Outcome>(this);
     auto forwardProgress = [this, watcher, generation] {
