@@ -134,6 +134,13 @@ std::vector<F> strategyFields()
         {{u"calibrated"_s, strategy::AdcRangePolicy::Calibrated}, {u"weights"_s, strategy::AdcRangePolicy::Weights},
          {u"full_scale"_s, strategy::AdcRangePolicy::FullScale}},
         [](Strategy& s) -> strategy::AdcRangePolicy& { return s.quantization.adcRange; }));
+    f.push_back(choice<bool>(
+        u"quantization.adc_steps"_s, QObject::tr("ADC steps"),
+        QObject::tr("Calibrated or weights ADC range: per_column = one step per array, input cycle and column (assumes "
+                    "the ADC takes a reference per column); per_cycle = one per array and input cycle (the top bit-planes "
+                    "of an input are sparse, so their reads get a finer step)."),
+        {{u"per_column"_s, true}, {u"per_cycle"_s, false}},
+        [](Strategy& s) -> bool& { return s.quantization.adcStepPerColumn; }));
     f.push_back(field<double>(Kind::Double, u"quantization.adc_percentile"_s, QObject::tr("ADC percentile"), u"%"_s, 50, 100, 3,
                               QObject::tr("Calibrated ADC: the share of reads each array's range covers; rarer, larger "
                                           "reads clip."),
