@@ -8,6 +8,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "nnb/hw/profile_io.h"
+#include "nnb/strategy/strategy.h"
 #include "nnb/sweep/sweep.h"
 #include "test_paths.h"
 
@@ -179,6 +181,38 @@ private slots:
         QVERIFY2(m.find("weights.bitz") != std::string::npos && m.find("line 7") != std::string::npos &&
                      m.find("weights.bits") != std::string::npos,
                  m.c_str());
+    }
+
+    // The desktop app sweeps its edited profile and strategy, not files: the in-memory values
+    // are the base, the point's overrides go on top, and configurationOf gives a point's pair.
+    void inMemoryBaseAndPointConfiguration()
+    {
+        auto base = hw::loadProfile(test::profileDir() / "prime.yaml");
+        QVERIFY(base);
+        base->crossbar.rows = base->crossbar.cols = 128;
+        base->weights.cellBits = 2;
+        strategy::Strategy strategy;
+        strategy.seed = 7;
+        auto spec = mlpSpec({Parameter{"bits", {"weights.bits"}, {"4", "6"}, -1}}, 10);
+        spec.profilePath = "/nonexistent/profile.yaml"; // must not be read
+        spec.profileValue = *base;
+        spec.strategyValue = strategy;
+        spec.strategyOverrides = {"quantization.granularity=per_tensor"};
+        const auto p = prepare(spec);
+        QCOMPARE(p->baseProfile.crossbar.rows, 128);
+        QCOMPARE(p->baseStrategy.quantization.granularity, strategy::WeightGranularity::PerTensor);
+        auto c = configurationOf(*p, p->grid[1]);
+        QVERIFY2(c, c ? "" : c.error().toString().c_str());
+        QCOMPARE(c->profile.weights.bits, 6);
+        QCOMPARE(c->profile.crossbar.cols, 128);
+        QCOMPARE(c->profile.weights.cellBits, 2);
+        QCOMPARE(c->strategy.quantization.granularity, strategy::WeightGranularity::PerTensor);
+
+        GridPoint bad = p->grid[0];
+        bad.profileOverrides = {"weights.bits=many"};
+        auto refused = configurationOf(*p, bad);
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().toString().find("weights.bits") != std::string::npos, refused.error().toString().c_str());
     }
 
     void cancelReturnsPromptly()

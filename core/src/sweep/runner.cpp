@@ -101,9 +101,16 @@ Expected<std::shared_ptr<const PreparedSweep>> prepareSweep(const SweepSpec& spe
     p->model = std::make_shared<const ir::Graph>(std::move(model.graph));
 
     // The base profile and strategy, read once; every point applies its overrides to this text.
-    NNB_TRY(p->baseProfile, addContext(hw::loadProfile(spec.profilePath, spec.profileOverrides), specName));
+    if (spec.profileValue) {
+        NNB_TRY(const std::string text, addContext(applyYamlOverrides(hw::profileToYaml(*spec.profileValue), spec.profileOverrides), specName));
+        NNB_TRY(p->baseProfile, addContext(hw::parseProfile(text, spec.profileValue->id + " (edited)"), specName));
+    } else {
+        NNB_TRY(p->baseProfile, addContext(hw::loadProfile(spec.profilePath, spec.profileOverrides), specName));
+    }
     strategy::Strategy baseStrategy;
-    if (!spec.strategyPath.empty()) {
+    if (spec.strategyValue) {
+        baseStrategy = *spec.strategyValue;
+    } else if (!spec.strategyPath.empty()) {
         NNB_TRY(baseStrategy, addContext(strategy::loadStrategy(spec.strategyPath), specName));
     }
     baseStrategy.calibrationImages = spec.calibrationImages;
@@ -158,6 +165,16 @@ Expected<std::shared_ptr<const PreparedSweep>> prepareSweep(const SweepSpec& spe
     return std::shared_ptr<const PreparedSweep>(std::move(p));
 }
 
+Expected<PointConfiguration> configurationOf(const PreparedSweep& prepared, const GridPoint& point)
+{
+    PointConfiguration c;
+    NNB_TRY(const std::string profileText, applyYamlOverrides(prepared.profileYaml, point.profileOverrides));
+    NNB_TRY(c.profile, hw::parseProfile(profileText, prepared.baseProfile.id + ".yaml"));
+    NNB_TRY(const std::string strategyText, applyYamlOverrides(prepared.strategyYaml, point.strategyOverrides));
+    NNB_TRY(c.strategy, strategy::parseStrategy(strategyText, "strategy"));
+    return c;
+}
+
 Expected<PointResult> runPoint(const PreparedSweep& prepared, const GridPoint& point, const RunContext& ctx)
 {
     const auto start = Clock::now();
@@ -176,18 +193,11 @@ Expected<PointResult> runPoint(const PreparedSweep& prepared, const GridPoint& p
     };
 
     // Apply the point's overrides; an invalid value is this point's problem, not the sweep's.
-    auto profileText = applyYamlOverrides(prepared.profileYaml, point.profileOverrides);
-    if (!profileText)
-        return failed("profile", profileText.error());
-    auto profile = hw::parseProfile(*profileText, prepared.baseProfile.id + ".yaml");
-    if (!profile)
-        return failed("profile", profile.error());
-    auto strategyText = applyYamlOverrides(prepared.strategyYaml, point.strategyOverrides);
-    if (!strategyText)
-        return failed("strategy", strategyText.error());
-    auto strategy = strategy::parseStrategy(*strategyText, "strategy");
-    if (!strategy)
-        return failed("strategy", strategy.error());
+    auto configuration = configurationOf(prepared, point);
+    if (!configuration)
+        return failed("configuration", configuration.error());
+    const hw::Profile* profile = &configuration->profile;
+    const strategy::Strategy* strategy = &configuration->strategy;
     r.coresAvailable = profile->chip.cores;
 
     // Compile with the shared calibration batch (sliced anew only when a point sweeps its size).

@@ -71,6 +71,10 @@ struct SweepSpec {
     std::string profile = "prime";          ///< as written: a shipped profile id or a file
     std::filesystem::path profilePath;      ///< resolved profile file
     std::filesystem::path strategyPath;     ///< optional strategy file (empty: built-in defaults)
+    /// The base profile and strategy given in memory (the desktop app's edited ones): when set,
+    /// profilePath or strategyPath is not read. The overrides below still apply on top.
+    std::optional<hw::Profile> profileValue;
+    std::optional<strategy::Strategy> strategyValue;
     std::vector<std::string> profileOverrides;  ///< "key=value", applied to every point first
     std::vector<std::string> strategyOverrides; ///< "key=value", applied to every point first
     std::vector<Parameter> parameters;      ///< at least one; the grid is their cartesian product
@@ -226,6 +230,14 @@ using PointCallback = std::function<void(std::shared_ptr<const PointResult>)>;
 /// (within one stage of the running points) with Errc::Cancelled.
 [[nodiscard]] Expected<SweepResult> runSweep(const PreparedSweep& prepared, const SweepOptions& options = {},
                                              const PointCallback& onPoint = {}, const RunContext& ctx = {});
+
+/// The profile and strategy of one grid point: \p prepared's base ones with the point's
+/// overrides applied. \returns the parse error of an invalid value (InvalidProfile).
+struct PointConfiguration {
+    hw::Profile profile;
+    strategy::Strategy strategy;
+};
+[[nodiscard]] Expected<PointConfiguration> configurationOf(const PreparedSweep& prepared, const GridPoint& point);
 
 /// Evaluates one grid point of \p prepared on the calling thread (what runSweep runs per point).
 [[nodiscard]] Expected<PointResult> runPoint(const PreparedSweep& prepared, const GridPoint& point,
