@@ -143,12 +143,14 @@ std::vector<std::shared_ptr<const widgets::WeightMatrix>> tileMatrices(const ir:
     return out;
 }
 
-Expected<CompileData> loadData(const CompileRequest& request, const RunContext& ctx)
+} // namespace
+
+Expected<CompileData> loadImages(const CompileData& cached, const std::filesystem::path& testDirectory, const RunContext& ctx)
 {
-    CompileData data = request.data;
+    CompileData data = cached;
     if (!data.test) {
         ctx.report(0, "loading test images");
-        NNB_TRY(auto test, data::loadFashionMnistTest(request.testDirectory));
+        NNB_TRY(auto test, data::loadFashionMnistTest(testDirectory));
         data.test = std::make_shared<const data::Dataset>(std::move(test));
     }
     if (!data.calibration) {
@@ -165,8 +167,6 @@ Expected<CompileData> loadData(const CompileRequest& request, const RunContext& 
     }
     return data;
 }
-
-} // namespace
 
 std::shared_ptr<const widgets::WeightHistogramData> CompileSnapshot::histogram(const std::string& layer) const
 {
@@ -198,7 +198,7 @@ Expected<std::shared_ptr<const CompileSnapshot>> runCompileJob(const CompileRequ
     snapshot->model = request.model;
     const auto cancelled = [] { return makeError(Errc::Cancelled, "compile cancelled"); };
 
-    NNB_TRY(snapshot->data, loadData(request, subContext(ctx, 0, 50, "Loading images")));
+    NNB_TRY(snapshot->data, loadImages(request.data, request.testDirectory, subContext(ctx, 0, 50, "Loading images")));
     if (ctx.cancelled())
         return cancelled();
     const data::Dataset& calibration = *snapshot->data.calibration;

@@ -81,6 +81,12 @@ struct CompileSnapshot {
 [[nodiscard]] Expected<std::shared_ptr<const CompileSnapshot>> runCompileJob(const CompileRequest& request,
                                                                               const RunContext& ctx = {});
 
+/// Fills what \p cached lacks: the test images from \p testDirectory and the calibration images
+/// (the Fashion-MNIST training split when installed, else the test images). Shared by the
+/// compile and sweep jobs.
+[[nodiscard]] Expected<CompileData> loadImages(const CompileData& cached, const std::filesystem::path& testDirectory,
+                                               const RunContext& ctx = {});
+
 /// \returns a RunContext that forwards \p outer's cancel and maps progress 0..1000 onto
 /// [\p from, \p to] of \p outer, prefixing stage texts with \p prefix.
 RunContext subContext(const RunContext& outer, int from, int to, std::string prefix);

@@ -14,6 +14,7 @@
 #include <QTimer>
 
 #include "main_window.h"
+#include "nnb/widgets/sweep_view.h"
 #include "nnb/hw/profile.h"
 #include "nnb/onnx/import.h"
 #include "nnb/strategy/strategy.h"
@@ -57,6 +58,7 @@ void scheduleViewScreenshots(nnb::app::MainWindow& window, const QString& direct
         const char* dock; // raised before the grab
         std::function<void()> prepare;
         bool waitForCompile = false; ///< grab only after the compile prepare() started delivered
+        bool waitForSweep = false;   ///< grab only after the sweep prepare() started finished
     };
     auto shots = std::make_shared<std::vector<Shot>>();
     auto* w = &window;
@@ -87,6 +89,14 @@ void scheduleViewScreenshots(nnb::app::MainWindow& window, const QString& direct
     shots->push_back({"main-window.png", 0, "constraintsDock", [raise] { raise("summaryDock"); }});
     shots->push_back({"core-map.png", 1, "summaryDock", openCore});
     shots->push_back({"layer-error.png", 2, "accuracyDock", {}});
+    // Weight bits 4..8 x crossbar size 64..256 of the shipped LeNet on prime, 300 images a point.
+    shots->push_back({"tradeoffs.png", 4, "summaryDock", [w] {
+                          nnb::widgets::SweepSetup setup = w->sweepView()->setup();
+                          setup.testImages = 300;
+                          w->sweepView()->setSetup(setup);
+                          w->runSweep();
+                      },
+                      /*waitForCompile=*/false, /*waitForSweep=*/true});
     // 4-bit weights with one scale per layer: the few levels the hardware keeps are visible.
     shots->push_back({"weight-histogram.png", 3, "strategyDock", [w, selectGemm] {
                           nnb::strategy::Strategy coarse = w->strategy();
@@ -132,9 +142,13 @@ void scheduleViewScreenshots(nnb::app::MainWindow& window, const QString& direct
             QObject::connect(
                 w->compiler(), &nnb::app::CompileController::resultAvailable, w,
                 [w, grab] { QTimer::singleShot(600, w, grab); }, Qt::SingleShotConnection);
+        if (shot.waitForSweep)
+            QObject::connect(
+                w->sweeper(), &nnb::app::SweepController::sweepFinished, w,
+                [w, grab] { QTimer::singleShot(600, w, grab); }, Qt::SingleShotConnection);
         if (shot.prepare)
             shot.prepare();
-        if (!shot.waitForCompile)
+        if (!shot.waitForCompile && !shot.waitForSweep)
             QTimer::singleShot(600, w, grab);
     };
     QObject::connect(

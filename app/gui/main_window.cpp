@@ -47,11 +47,13 @@
 #include "nnb/widgets/profile_editor.h"
 #include "nnb/widgets/resource_summary.h"
 #include "nnb/widgets/strategy_editor.h"
+#include "nnb/widgets/sweep_view.h"
 #include "nnb/widgets/weight_views.h"
 #include "report_json.h"
 #include "resource_paths.h"
 #include "session.h"
 #include "settings.h"
+#include "sweep_job.h"
 
 namespace nnb::app {
 namespace {
@@ -94,6 +96,19 @@ widgets::Severity toWidgetSeverity(nnb::Severity severity)
     }
 }
 
+/// "mlp.onnx on prime · Weight bits × Crossbar size · 300 test images per point · float top-1 88.10 %"
+QString sweepCaption(const SweepPlan& plan, std::optional<double> floatAccuracyPercent)
+{
+    QString caption = QCoreApplication::translate("nnb::app::MainWindow", "%1 on %2 · %3 · first %n test image(s) of the data sample per point",
+                                                  nullptr, static_cast<int>(plan.setup.testImages))
+                          .arg(QString::fromStdString(plan.modelName), QString::fromStdString(plan.profileName),
+                               plan.parameterNames.join(QStringLiteral(" × ")));
+    if (floatAccuracyPercent)
+        caption += QCoreApplication::translate("nnb::app::MainWindow", " · float top-1 %1 %")
+                       .arg(QLocale().toString(*floatAccuracyPercent, 'f', 2));
+    return caption;
+}
+
 QWidget* scrollable(QWidget* content, QWidget* parent)
 {
     auto* area = new QScrollArea(parent);
@@ -110,6 +125,7 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
     , m_settings(settings)
     , m_controller(new EvaluationController(this))
     , m_compiler(new CompileController(this))
+    , m_sweeper(new SweepController(this))
     , m_profile(std::make_unique<hw::Profile>())
     , m_strategy(std::make_unique<strategy::Strategy>())
 {
@@ -151,6 +167,10 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
     m_histogram = new widgets::WeightHistogramView(this);
     m_histogram->setObjectName(QStringLiteral("weightHistogram"));
     m_tabs->addTab(m_histogram, tr("Weights"));
+    m_sweepView = new widgets::SweepView(this);
+    m_sweepView->setObjectName(QStringLiteral("sweepView"));
+    m_tabs->addTab(m_sweepView, tr("Tradeoffs"));
+    m_tabs->setTabToolTip(m_tabs->count() - 1, tr("Parameter sweeps: error against crossbars, energy and latency"));
     setCentralWidget(m_tabs);
 
     m_liveTimer.setSingleShot(true);
@@ -180,6 +200,29 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
     connect(m_compiler, &CompileController::compileCancelled, this, &MainWindow::onCompileCancelled);
     connect(m_compiler, &CompileController::busyChanged, this, &MainWindow::onCompilerBusyChanged);
     connect(m_compiler, &CompileController::cancelRequested, this, [this] { setStatus(tr("Cancelling…")); });
+    connect(m_sweeper, &SweepController::sweepStarted, this, &MainWindow::onSweepStarted);
+    connect(m_sweeper, &SweepController::pointAvailable, this, &MainWindow::onSweepPoint);
+    connect(m_sweeper, &SweepController::progressChanged, m_sweepView, &widgets::SweepView::setProgress);
+    connect(m_sweeper, &SweepController::sweepFinished, this, &MainWindow::onSweepFinished);
+    connect(m_sweeper, &SweepController::sweepFailed, this, [this](const Error& error) {
+        reportProblem(Severity::Error, errorText(error), tr("Sweep"));
+        onSweepEnded(tr("The sweep failed: %1").arg(errorText(error)));
+    });
+    connect(m_sweeper, &SweepController::sweepCancelled, this, [this] {
+        onSweepEnded(tr("Cancelled after %1 of %2 points.")
+                         .arg(m_sweep ? m_sweep->points.size() : 0)
+                         .arg(m_sweep && m_sweep->plan ? m_sweep->plan->grid.size() : 0));
+    });
+    connect(m_sweeper, &SweepController::busyChanged, this, [this](bool busy) {
+        updateActions();
+        if (!busy)
+            emitIdleIfDone();
+    });
+    connect(m_sweepView, &widgets::SweepView::runRequested, this, [this] { runSweep(); });
+    connect(m_sweepView, &widgets::SweepView::cancelRequested, m_sweeper, &SweepController::cancel);
+    connect(m_sweepView, &widgets::SweepView::pointActivated, this, &MainWindow::loadSweepPoint);
+    connect(m_sweepView, &widgets::SweepView::exportCsvRequested, this, &MainWindow::exportSweepCsvDialog);
+    connect(m_sweepView, &widgets::SweepView::exportChartRequested, this, &MainWindow::exportSweepChartDialog);
     connect(m_coreMap, &widgets::CoreMapView::coreActivated, this, &MainWindow::onCoreActivated);
     connect(m_networkView, &widgets::NetworkView::layerSelected, this, &MainWindow::onLayerSelected);
     connect(m_profileEditor, &widgets::ProfileEditor::profileEdited, this, [this] {
@@ -240,6 +283,7 @@ void MainWindow::createActions()
     connect(m_cancelAction, &QAction::triggered, this, [this] {
         m_controller->cancel();
         m_compiler->cancel();
+        m_sweeper->cancel();
     });
 
     m_compileAction = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("&Compile"), this);
@@ -522,7 +566,7 @@ void MainWindow::onBusyChanged(bool busy)
 
 void MainWindow::emitIdleIfDone()
 {
-    if (!m_controller->isBusy() && !m_compiler->isBusy() && !m_liveTimer.isActive())
+    if (!m_controller->isBusy() && !m_compiler->isBusy() && !m_sweeper->isBusy() && !m_liveTimer.isActive())
         emit idle();
 }
 
@@ -613,7 +657,7 @@ void MainWindow::updateActions()
 {
     const bool evaluating = m_controller->runningJob() == EvaluationController::Job::Evaluation;
     m_evaluateAction->setEnabled(m_controller->model() && !evaluating);
-    m_cancelAction->setEnabled(m_controller->isBusy() || m_compiler->isBusy());
+    m_cancelAction->setEnabled(m_controller->isBusy() || m_compiler->isBusy() || m_sweeper->isBusy());
     m_compileAction->setEnabled(m_controller->model() != nullptr);
     m_exportAction->setEnabled(m_compiler->lastResult() != nullptr);
 }
@@ -968,6 +1012,8 @@ bool MainWindow::saveSession(const QString& path)
     session.profile = *m_profile;
     session.strategy = *m_strategy;
     session.liveMode = liveMode();
+    session.sweepSetup = m_sweepView->setup();
+    session.sweep = m_sweep;
     if (auto saved = nnb::app::saveSession(path, session); !saved) {
         reportProblem(Severity::Error, errorText(saved.error()), QDir::toNativeSeparators(path));
         return false;
@@ -993,6 +1039,14 @@ bool MainWindow::loadSession(const QString& path)
     m_strategyEditor->setStrategy(session->strategy);
     populateProfilePicker();
     m_liveAction->setChecked(session->liveMode);
+    m_sweepView->setSetup(session->sweepSetup);
+    if (session->sweep) {
+        m_sweeper->cancel();
+        m_sweep = std::make_shared<SweepRecord>(*session->sweep);
+        m_sweepView->setPoints(m_sweep->points, m_sweep->plan->parameterNames, static_cast<int>(m_sweep->plan->grid.size()));
+        m_sweepView->setCaption(sweepCaption(*m_sweep->plan, m_sweep->floatAccuracyPercent));
+        m_sweepView->endRun(tr("%n point(s) from the session.", nullptr, static_cast<int>(m_sweep->points.size())));
+    }
     log(Severity::Info, tr("Opened session %1").arg(QDir::toNativeSeparators(path)));
     if (!session->modelPath.isEmpty()) {
         const QString hash = fileSha256(session->modelPath);
@@ -1046,6 +1100,150 @@ void MainWindow::openSessionDialog()
                                                       tr("nnbridge sessions (*.nnbproj);;All files (*)"));
     if (!path.isEmpty())
         loadSession(path);
+}
+
+// --- sweeps ---------------------------------------------------------------------------------
+
+bool MainWindow::runSweep()
+{
+    const auto& model = m_controller->model();
+    SweepRequest request;
+    if (model)
+        request.modelPath = model->source;
+    request.profile = *m_profile;
+    request.strategy = *m_strategy;
+    request.setup = m_sweepView->setup();
+    request.testDirectory = defaultDataSampleDir();
+    if (auto valid = hw::validateProfile(*m_profile); !valid) {
+        reportProblem(Severity::Error, tr("Fix the constraints first: %1").arg(QString::fromStdString(valid.error().message)),
+                      tr("Sweep"));
+        return false;
+    }
+    return m_sweeper->run(request); // an invalid form is reported through sweepFailed
+}
+
+void MainWindow::onSweepStarted(std::shared_ptr<const SweepPlan> plan)
+{
+    m_sweep = std::make_shared<SweepRecord>();
+    m_sweep->plan = plan;
+    m_sweepView->beginRun(static_cast<int>(plan->grid.size()), plan->parameterNames);
+    m_sweepView->setCaption(sweepCaption(*plan, std::nullopt));
+    log(Severity::Info, tr("Sweep started: %n point(s) of %1", nullptr, static_cast<int>(plan->grid.size()))
+                            .arg(plan->parameterNames.join(QStringLiteral(" × "))));
+    setStatus(tr("Sweeping %n point(s)…", nullptr, static_cast<int>(plan->grid.size())));
+}
+
+void MainWindow::onSweepPoint(std::shared_ptr<const sweep::PointResult> point)
+{
+    if (!m_sweep || !point)
+        return;
+    const auto at = std::lower_bound(m_sweep->points.begin(), m_sweep->points.end(), point->point.index,
+                                     [](const auto& p, int index) { return p->point.index < index; });
+    m_sweep->points.insert(at, point);
+    m_sweepView->addPoint(std::move(point));
+}
+
+void MainWindow::onSweepFinished(std::shared_ptr<const SweepRecord> record)
+{
+    m_sweep = std::make_shared<SweepRecord>(*record);
+    m_sweepView->setPoints(m_sweep->points, m_sweep->plan->parameterNames, static_cast<int>(m_sweep->plan->grid.size()));
+    m_sweepView->setCaption(sweepCaption(*m_sweep->plan, record->floatAccuracyPercent));
+    const QString summary = tr("%n point(s) in %1 s on %2 thread(s); %3 on the Pareto front.", nullptr,
+                               static_cast<int>(record->points.size()))
+                                .arg(QLocale().toString(record->seconds, 'f', 1))
+                                .arg(record->threads)
+                                .arg(m_sweepView->paretoIndices().size());
+    onSweepEnded(summary);
+}
+
+void MainWindow::onSweepEnded(const QString& summary)
+{
+    m_sweepView->endRun(summary);
+    log(Severity::Info, summary);
+    setStatus(summary);
+}
+
+bool MainWindow::loadSweepPoint(int gridIndex)
+{
+    if (!m_sweep || !m_sweep->plan)
+        return false;
+    for (const auto& p : m_sweep->points) {
+        if (p->point.index != gridIndex)
+            continue;
+        auto configuration = sweep::configurationOf(m_sweep->plan->profileYaml, m_sweep->plan->strategyYaml, p->point);
+        if (!configuration) {
+            reportProblem(Severity::Error, errorText(configuration.error()), tr("Sweep point %1").arg(gridIndex + 1));
+            return false;
+        }
+        const QString label = QString::fromStdString(p->point.label);
+        setProfile(configuration->profile, tr("sweep point %1").arg(gridIndex + 1));
+        setStrategy(configuration->strategy);
+        log(Severity::Info, tr("Loaded sweep point %1 (%2) into the editors").arg(gridIndex + 1).arg(label));
+        compile();
+        return true;
+    }
+    return false;
+}
+
+bool MainWindow::exportSweepCsv(const QString& path)
+{
+    if (!m_sweep || m_sweep->points.empty())
+        return false;
+    const sweep::Metric x = sweep::parseMetric(m_sweepView->setup().x.toStdString()).value_or(sweep::Metric::Crossbars);
+    const sweep::Metric y = sweep::parseMetric(m_sweepView->setup().y.toStdString()).value_or(sweep::Metric::ErrorPercent);
+    const std::string csv = sweep::toCsv(m_sweep->result(), m_sweep->parameters(), x, y);
+    if (auto written = writeTextAtomically(std::filesystem::path(QFile::encodeName(path).toStdString()), csv); !written) {
+        reportProblem(Severity::Error, errorText(written.error()), QDir::toNativeSeparators(path));
+        return false;
+    }
+    log(Severity::Info, tr("Exported %n sweep point(s) to %1", nullptr, static_cast<int>(m_sweep->points.size()))
+                            .arg(QDir::toNativeSeparators(path)));
+    return true;
+}
+
+bool MainWindow::exportSweepChart(const QString& path)
+{
+    // Render next to the target, then rename over it: a failed or interrupted export never
+    // leaves a truncated file under the user's name.
+    const QString partial = path + QStringLiteral(".part") + (path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive)
+                                                                  ? QStringLiteral(".pdf")
+                                                                  : QStringLiteral(".png"));
+    std::error_code ec;
+    if (!m_sweepView->saveChart(partial)) {
+        std::filesystem::remove(QFile::encodeName(partial).toStdString(), ec);
+        reportProblem(Severity::Error, tr("Cannot write the chart: check that the folder exists and is writable."),
+                      QDir::toNativeSeparators(path));
+        return false;
+    }
+    std::filesystem::rename(QFile::encodeName(partial).toStdString(), QFile::encodeName(path).toStdString(), ec);
+    if (ec) {
+        std::filesystem::remove(QFile::encodeName(partial).toStdString(), ec);
+        reportProblem(Severity::Error, tr("Cannot write the chart: %1").arg(QString::fromStdString(ec.message())),
+                      QDir::toNativeSeparators(path));
+        return false;
+    }
+    log(Severity::Info, tr("Exported the tradeoff chart to %1").arg(QDir::toNativeSeparators(path)));
+    return true;
+}
+
+void MainWindow::exportSweepCsvDialog()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Sweep Results"), m_settings->lastOpenDirectory(),
+                                                      tr("CSV (*.csv)"));
+    if (!path.isEmpty())
+        exportSweepCsv(path.endsWith(QLatin1String(".csv")) ? path : path + QStringLiteral(".csv"));
+}
+
+void MainWindow::exportSweepChartDialog()
+{
+    QString filter;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Tradeoff Chart"), m_settings->lastOpenDirectory(),
+                                                      tr("PNG image (*.png);;PDF document (*.pdf)"), &filter);
+    if (path.isEmpty())
+        return;
+    const bool pdf = filter.contains(QLatin1String("pdf")) || path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive);
+    const QString suffix = pdf ? QStringLiteral(".pdf") : QStringLiteral(".png");
+    exportSweepChart(path.endsWith(suffix, Qt::CaseInsensitive) ? path : path + suffix);
 }
 
 void MainWindow::exportDialog()

@@ -8,6 +8,7 @@
 
 #include "compile_controller.h"
 #include "evaluation_controller.h"
+#include "sweep_controller.h"
 #include "nnb/widgets/severity.h"
 
 class QAction;
@@ -37,6 +38,7 @@ class ProblemsView;
 class ProfileEditor;
 class ResourceSummary;
 class StrategyEditor;
+class SweepView;
 class WeightHeatmap;
 class WeightHistogramView;
 } // namespace nnb::widgets
@@ -79,6 +81,10 @@ public:
     EvaluationController* controller() const { return m_controller; }
     /// The controller running this window's compiles.
     CompileController* compiler() const { return m_compiler; }
+    /// The controller running this window's parameter sweeps.
+    SweepController* sweeper() const { return m_sweeper; }
+    /// The Tradeoffs tab: the sweep form, chart and table.
+    widgets::SweepView* sweepView() const { return m_sweepView; }
 
     /// Compiles the current model for the edited profile and strategy (superseding a running
     /// compile). \returns false when no model is loaded or the profile is invalid.
@@ -101,7 +107,19 @@ public:
     /// The debounce delay of live mode.
     static constexpr int kLiveDelayMs = 400;
 
-    /// Saves the session (model path and hash, profile, strategy) to \p path atomically.
+    /// Starts a sweep of the Tradeoffs form's parameters over the current model, profile and
+    /// strategy. \returns false when no model is loaded or the form is invalid (the reason goes
+    /// to the Problems dock).
+    bool runSweep();
+    /// Loads sweep point \p gridIndex's profile and strategy into the editors and compiles it.
+    bool loadSweepPoint(int gridIndex);
+    /// Writes the sweep's points as CSV (the `nnbridge sweep` format) to \p path atomically.
+    bool exportSweepCsv(const QString& path);
+    /// Writes the tradeoff chart to \p path (PDF for ".pdf", else PNG) atomically.
+    bool exportSweepChart(const QString& path);
+
+    /// Saves the session (model path and hash, profile, strategy, the sweep form and its
+    /// results) to \p path atomically.
     bool saveSession(const QString& path);
     /// Loads a session: the profile and strategy, then the model (which then compiles).
     bool loadSession(const QString& path);
@@ -157,6 +175,12 @@ private:
     void exportDialog();
     void saveProfileDialog();
     void emitIdleIfDone();
+    void onSweepStarted(std::shared_ptr<const SweepPlan> plan);
+    void onSweepPoint(std::shared_ptr<const sweep::PointResult> point);
+    void onSweepFinished(std::shared_ptr<const SweepRecord> record);
+    void onSweepEnded(const QString& summary);
+    void exportSweepCsvDialog();
+    void exportSweepChartDialog();
 
     void log(widgets::Severity severity, const QString& text);
     void reportProblem(widgets::Severity severity, const QString& message, const QString& source);
@@ -169,6 +193,9 @@ private:
     Settings* m_settings;
     EvaluationController* m_controller;
     CompileController* m_compiler;
+    SweepController* m_sweeper;
+    /// The sweep shown in the Tradeoffs tab (running, finished, cancelled or from a session).
+    std::shared_ptr<SweepRecord> m_sweep;
     bool m_interactive = true;
     std::unique_ptr<hw::Profile> m_profile;
     std::unique_ptr<strategy::Strategy> m_strategy;
@@ -183,6 +210,7 @@ private:
     widgets::WeightHeatmap* m_heatmap = nullptr;
     widgets::LayerErrorChart* m_errorChart = nullptr;
     widgets::WeightHistogramView* m_histogram = nullptr;
+    widgets::SweepView* m_sweepView = nullptr;
     widgets::ResourceSummary* m_summary = nullptr;
     widgets::ProfileEditor* m_profileEditor = nullptr;
     widgets::StrategyEditor* m_strategyEditor = nullptr;

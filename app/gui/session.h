@@ -2,17 +2,23 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include <QString>
 
 #include "nnb/hw/profile.h"
 #include "nnb/strategy/strategy.h"
 #include "nnb/support/expected.h"
+#include "nnb/widgets/sweep_setup.h"
 
 namespace nnb::app {
 
+struct SweepRecord;
+
 /// What a project (session) file holds: the model by path and content hash, the edited hardware
-/// profile and the strategy (both in their YAML file formats, so they round-trip exactly).
+/// profile and the strategy (both in their YAML file formats, so they round-trip exactly), the
+/// sweep form and the last sweep's results (with its base profile and strategy, so a point can
+/// be loaded again).
 struct Session {
     QString modelPath;
     QString modelSha256; ///< hex SHA-256 of the model file when saved
@@ -20,6 +26,8 @@ struct Session {
     hw::Profile profile;
     strategy::Strategy strategy;
     bool liveMode = false;
+    widgets::SweepSetup sweepSetup;
+    std::shared_ptr<const SweepRecord> sweep; ///< null: no sweep results
 };
 
 /// The session file's format version ("nnbridge_session": 1 in the JSON).

@@ -89,6 +89,16 @@ void addError(PointResult& r, const std::string& stage, const Error& e)
 Expected<std::shared_ptr<const PreparedSweep>> prepareSweep(const SweepSpec& spec, data::Dataset test,
                                                             data::Dataset calibrationSet, const RunContext& ctx)
 {
+    return prepareSweep(spec, std::make_shared<const data::Dataset>(std::move(test)),
+                        std::make_shared<const data::Dataset>(std::move(calibrationSet)), ctx);
+}
+
+Expected<std::shared_ptr<const PreparedSweep>> prepareSweep(const SweepSpec& spec, std::shared_ptr<const data::Dataset> test,
+                                                            std::shared_ptr<const data::Dataset> calibrationSet,
+                                                            const RunContext& ctx)
+{
+    if (!test || !calibrationSet)
+        return makeError(Errc::InvalidArgument, "prepareSweep: no test or calibration data set");
     const auto start = Clock::now();
     auto p = std::make_shared<PreparedSweep>();
     p->spec = spec;
@@ -143,14 +153,14 @@ Expected<std::shared_ptr<const PreparedSweep>> prepareSweep(const SweepSpec& spe
     if (ctx.cancelled())
         return makeError(Errc::Cancelled, "cancelled");
 
-    if (test.count <= 0)
+    if (test->count <= 0)
         return makeError(Errc::InvalidArgument, "the test set holds no images");
-    if (calibrationSet.count <= 0)
+    if (calibrationSet->count <= 0)
         return makeError(Errc::InvalidArgument, "the calibration set holds no images");
-    p->testImages = spec.testImages > 0 ? std::min(spec.testImages, test.count) : test.count;
-    p->calibration = calibrationSet.batch(0, std::min<int64_t>(calibrationSet.count, spec.calibrationImages));
-    p->test = std::make_shared<const data::Dataset>(std::move(test));
-    p->calibrationSet = std::make_shared<const data::Dataset>(std::move(calibrationSet));
+    p->testImages = spec.testImages > 0 ? std::min(spec.testImages, test->count) : test->count;
+    p->calibration = calibrationSet->batch(0, std::min<int64_t>(calibrationSet->count, spec.calibrationImages));
+    p->test = std::move(test);
+    p->calibrationSet = std::move(calibrationSet);
 
     // The float reference, once for every point.
     ctx.report(0, "float accuracy on " + std::to_string(p->testImages) + " images");
@@ -167,10 +177,15 @@ Expected<std::shared_ptr<const PreparedSweep>> prepareSweep(const SweepSpec& spe
 
 Expected<PointConfiguration> configurationOf(const PreparedSweep& prepared, const GridPoint& point)
 {
+    return configurationOf(prepared.profileYaml, prepared.strategyYaml, point);
+}
+
+Expected<PointConfiguration> configurationOf(std::string_view profileYaml, std::string_view strategyYaml, const GridPoint& point)
+{
     PointConfiguration c;
-    NNB_TRY(const std::string profileText, applyYamlOverrides(prepared.profileYaml, point.profileOverrides));
-    NNB_TRY(c.profile, hw::parseProfile(profileText, prepared.baseProfile.id + ".yaml"));
-    NNB_TRY(const std::string strategyText, applyYamlOverrides(prepared.strategyYaml, point.strategyOverrides));
+    NNB_TRY(const std::string profileText, applyYamlOverrides(profileYaml, point.profileOverrides));
+    NNB_TRY(c.profile, hw::parseProfile(profileText, "profile"));
+    NNB_TRY(const std::string strategyText, applyYamlOverrides(strategyYaml, point.strategyOverrides));
     NNB_TRY(c.strategy, strategy::parseStrategy(strategyText, "strategy"));
     return c;
 }

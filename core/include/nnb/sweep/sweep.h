@@ -207,6 +207,12 @@ struct PreparedSweep {
 [[nodiscard]] Expected<std::shared_ptr<const PreparedSweep>> prepareSweep(const SweepSpec& spec, data::Dataset test,
                                                                           data::Dataset calibrationSet,
                                                                           const RunContext& ctx = {});
+/// As above, sharing already loaded data sets instead of copying them (the training split is
+/// large). Both must be non-null.
+[[nodiscard]] Expected<std::shared_ptr<const PreparedSweep>> prepareSweep(const SweepSpec& spec,
+                                                                          std::shared_ptr<const data::Dataset> test,
+                                                                          std::shared_ptr<const data::Dataset> calibrationSet,
+                                                                          const RunContext& ctx = {});
 
 /// All points of a sweep, in grid order.
 struct SweepResult {
@@ -238,6 +244,10 @@ struct PointConfiguration {
     strategy::Strategy strategy;
 };
 [[nodiscard]] Expected<PointConfiguration> configurationOf(const PreparedSweep& prepared, const GridPoint& point);
+/// As above, from the base profile and strategy as YAML (PreparedSweep::profileYaml and
+/// strategyYaml, kept for example in a saved session).
+[[nodiscard]] Expected<PointConfiguration> configurationOf(std::string_view profileYaml, std::string_view strategyYaml,
+                                                           const GridPoint& point);
 
 /// Evaluates one grid point of \p prepared on the calling thread (what runSweep runs per point).
 [[nodiscard]] Expected<PointResult> runPoint(const PreparedSweep& prepared, const GridPoint& point,
