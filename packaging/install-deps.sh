@@ -13,6 +13,8 @@ packages=(
     libeigen3-dev libonnx-dev libprotobuf-dev protobuf-compiler
     # error channel (tl::expected), config files, command line
     libexpected-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev
+    # SDF3 XML graphs (nnbridge analyze)
+    libpugixml-dev
     # data: ONNX conformance tests and the Fashion-MNIST test set
     libonnx-testdata dataset-fashion-mnist
     # running the GUI without a display (screenshots, GUI tests)

@@ -66,6 +66,15 @@ struct SweepCommandOptions {
     bool list = false;           ///< only print the grid's points (nothing is run)
 };
 
+struct AnalyzeOptions {
+    std::filesystem::path graph; ///< SDF3 XML file (type="sdf")
+    bool json = false;           ///< print the results as JSON on stdout
+    bool simulate = false;       ///< also run the self-timed simulation (strongly connected graphs)
+};
+
+/// `nnbridge analyze`: consistency, repetition vector, deadlock and exact throughput of an SDF3 graph.
+[[nodiscard]] Expected<void> runAnalyze(const AnalyzeOptions& options);
+
 /// `nnbridge sweep`: evaluate every point of a parameter grid; table, Pareto front, CSV.
 [[nodiscard]] Expected<void> runSweepCommand(const SweepCommandOptions& options);
 

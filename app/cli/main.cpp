@@ -108,6 +108,14 @@ int main(int argc, char** argv)
     sweepCmd->add_option("--data", sweepOptions.data, "Test data (overrides the spec): fashion-mnist, sample or a directory");
     sweepCmd->add_flag("--list", sweepOptions.list, "Only list the grid's points (nothing is run)");
 
+    nnb::cli::AnalyzeOptions analyzeOptions;
+    auto* analyzeCmd = app.add_subcommand("analyze", "Analyse a synchronous dataflow graph (SDF3 XML): consistency, "
+                                                     "repetition vector, deadlock, exact throughput (1 / maximum cycle mean)");
+    analyzeCmd->add_option("graph", analyzeOptions.graph, "SDF3 XML file (type=\"sdf\")")->required();
+    analyzeCmd->add_flag("--json", analyzeOptions.json, "Print the results as JSON");
+    analyzeCmd->add_flag("--simulate", analyzeOptions.simulate,
+                         "Also run the self-timed execution until it is periodic and print its period");
+
     auto* passesCmd = app.add_subcommand("passes", "List the compiler passes and the default pipeline");
     auto* profilesCmd = app.add_subcommand("profiles", "List the shipped hardware profiles");
     app.add_subcommand("default", "Run the embedded default job headless (shipped network, data sample, profile)");
@@ -138,6 +146,8 @@ int main(int argc, char** argv)
     }
     if (*sweepCmd)
         return report(nnb::cli::runSweepCommand(sweepOptions));
+    if (*analyzeCmd)
+        return report(nnb::cli::runAnalyze(analyzeOptions));
     if (*passesCmd) {
         nnb::cli::runListPasses();
         return 0;
