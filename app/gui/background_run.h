@@ -5,10 +5,14 @@
 // the app's background controllers.
 
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include <QFuture>
+#include <QFutureSynchronizer>
+#include <QFutureWatcher>
+#include <QObject>
 #include <QPromise>
 #include <QString>
 #include <QThreadPool>
@@ -40,6 +44,49 @@ QFuture<Outcome> runInBackground(QThreadPool& pool, Work work)
             promise.addResult(Outcome(makeError(Errc::Internal, std::string("unexpected exception: ") + e.what())));
         }
     });
+}
+
+/// Watches \p future from \p owner's thread: \p onProgress(permille, text) on every progress
+/// change, \p onFinished(future) once when it ends. The watcher is owned by \p owner and deletes
+/// itself after the end.
+template <class Outcome, class OnProgress, class OnFinished>
+void watchFuture(QObject* owner, const QFuture<Outcome>& future, OnProgress onProgress, OnFinished onFinished)
+{
+    auto* watcher = new QFutureWatcher<Outcome>(owner);
+    auto forward = [watcher, onProgress] { onProgress(watcher->progressValue(), watcher->progressText()); };
+    QObject::connect(watcher, &QFutureWatcherBase::progressValueChanged, owner, forward);
+    QObject::connect(watcher, &QFutureWatcherBase::progressTextChanged, owner, forward);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, owner, [watcher, onFinished] {
+        watcher->deleteLater();
+        onFinished(watcher->future());
+    });
+    watcher->setFuture(future);
+}
+
+/// The outcome of a finished job, or nullopt when it was cancelled: a job cancelled before it
+/// started has no result at all, one that noticed the cancel returns Errc::Cancelled; either way
+/// the cancel wins and nothing is delivered.
+template <class Outcome>
+std::optional<Outcome> finishedOutcome(const QFuture<Outcome>& future)
+{
+    if (future.isCanceled() || future.resultCount() == 0)
+        return std::nullopt;
+    Outcome outcome = future.result(); // the future has finished: this does not block
+    if (!outcome && outcome.error().code == Errc::Cancelled)
+        return std::nullopt;
+    return outcome;
+}
+
+/// Adds \p future to \p sync after dropping the finished futures it holds (QFutureSynchronizer
+/// keeps every future it was given, so a long session would accumulate them).
+inline void trackFuture(QFutureSynchronizer<void>& sync, const QFuture<void>& future)
+{
+    const QList<QFuture<void>> futures = sync.futures();
+    sync.clearFutures();
+    for (const QFuture<void>& f : futures)
+        if (!f.isFinished())
+            sync.addFuture(f);
+    sync.addFuture(future);
 }
 
 } // namespace nnb::app

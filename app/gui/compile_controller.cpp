@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include <QFutureWatcher>
 #include <QThread>
 
 #include "background_run.h"
@@ -43,27 +42,15 @@ void CompileController::compile(const CompileRequest& request)
     QFuture<Outcome> future = runInBackground<Outcome>(
         m_pool, [job = std::move(job)](const RunContext& ctx) { return runCompileJob(job, ctx); });
 
-    auto* watcher = new QFutureWatcher<Outcome>(this);
-    auto forwardProgress = [this, watcher, generation] {
-        if (generation == m_generation)
-            emit progressChanged(watcher->progressValue(), watcher->progressText());
-    };
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this, forwardProgress);
-    connect(watcher, &QFutureWatcherBase::progressTextChanged, this, forwardProgress);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
-        watcher->deleteLater();
-        onFinished(generation, watcher->future());
-    });
-    watcher->setFuture(future);
-
-    // Keep only unfinished futures in the synchroniser, then add this one.
-    const QList<QFuture<void>> futures = m_sync.futures();
-    m_sync.clearFutures();
-    for (const QFuture<void>& f : futures)
-        if (!f.isFinished())
-            m_sync.addFuture(f);
+    watchFuture(
+        this, future,
+        [this, generation](int permille, const QString& stage) {
+            if (generation == m_generation)
+                emit progressChanged(permille, stage);
+        },
+        [this, generation](const QFuture<Outcome>& done) { onFinished(generation, done); });
     m_current = QFuture<void>(future);
-    m_sync.addFuture(m_current);
+    trackFuture(m_sync, m_current);
     setBusy(true);
     emit compileStarted();
 }
@@ -83,21 +70,17 @@ void CompileController::onFinished(quint64 generation, const QFuture<Outcome>& f
         return;
     }
     m_current = QFuture<void>();
-    if (future.isCanceled() || future.resultCount() == 0) {
-        setBusy(false);
+    std::optional<Outcome> outcome = finishedOutcome(future);
+    setBusy(false);
+    if (!outcome) {
         emit compileCancelled();
         return;
     }
-    Outcome outcome = future.result(); // finished: does not block
-    setBusy(false);
-    if (!outcome) {
-        if (outcome.error().code == Errc::Cancelled)
-            emit compileCancelled();
-        else
-            emit compileFailed(outcome.error());
+    if (!*outcome) {
+        emit compileFailed(outcome->error());
         return;
     }
-    m_last = std::move(*outcome);
+    m_last = std::move(**outcome);
     if (!m_data && m_last->data.test)
         m_data = std::make_shared<CompileData>(m_last->data);
     emit resultAvailable(m_last);

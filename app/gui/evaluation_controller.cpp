@@ -5,7 +5,6 @@
 
 #include <QFile>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QThread>
 
 #include "background_run.h"
@@ -117,42 +116,29 @@ void EvaluationController::launch(Job job, const QString& description, Work work
 
     QFuture<Outcome> future = runInBackground<Outcome>(m_pool, std::move(work));
 
-    auto* watcher = new QFutureWatcher<Outcome>(this);
-    auto forwardProgress = [this, watcher, generation] {
-        if (generation == m_generation)
-            emit progressChanged(watcher->progressValue(), watcher->progressText());
-    };
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this, forwardProgress);
-    connect(watcher, &QFutureWatcherBase::progressTextChanged, this, forwardProgress);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, job, deliver] {
-        watcher->deleteLater();
-        if (generation != m_generation) {
-            ++m_droppedResults; // superseded by a newer request: never reaches the GUI
-            return;
-        }
-        m_job = Job::None;
-        m_current = QFuture<void>();
-        const QFuture<Outcome> done = watcher->future();
-        // A job cancelled before it started has no result at all; one that noticed the cancel
-        // returns Errc::Cancelled. Either way the cancel wins and nothing is delivered.
-        if (done.isCanceled() || done.resultCount() == 0) {
-            emit jobCancelled(job);
-        } else {
-            Outcome outcome = done.result(); // the future has finished: this does not block
-            if (!outcome && outcome.error().code == Errc::Cancelled)
-                emit jobCancelled(job);
+    watchFuture(
+        this, future,
+        [this, generation](int permille, const QString& stage) {
+            if (generation == m_generation)
+                emit progressChanged(permille, stage);
+        },
+        [this, generation, job, deliver](const QFuture<Outcome>& done) {
+            if (generation != m_generation) {
+                ++m_droppedResults; // superseded by a newer request: never reaches the GUI
+                return;
+            }
+            m_job = Job::None;
+            m_current = QFuture<void>();
+            if (std::optional<Outcome> outcome = finishedOutcome(done))
+                (this->*deliver)(std::move(*outcome));
             else
-                (this->*deliver)(std::move(outcome));
-        }
-        // A result handler may have started a follow-up job (import -> evaluation).
-        if (m_job == Job::None)
-            setBusy(false);
-    });
-    watcher->setFuture(future);
-
-    pruneFinishedFutures();
+                emit jobCancelled(job);
+            // A result handler may have started a follow-up job (import -> evaluation).
+            if (m_job == Job::None)
+                setBusy(false);
+        });
     m_current = QFuture<void>(future);
-    m_sync.addFuture(m_current);
+    trackFuture(m_sync, m_current);
     setBusy(true);
     emit jobStarted(job, description);
 }
@@ -187,17 +173,6 @@ void EvaluationController::setBusy(bool busy)
         return;
     m_busy = busy;
     emit busyChanged(busy);
-}
-
-void EvaluationController::pruneFinishedFutures()
-{
-    // QFutureSynchronizer keeps every future it was given; drop the finished ones so a long
-    // session does not accumulate them.
-    const QList<QFuture<void>> futures = m_sync.futures();
-    m_sync.clearFutures();
-    for (const QFuture<void>& f : futures)
-        if (!f.isFinished())
-            m_sync.addFuture(f);
 }
 
 } // namespace nnb::app

@@ -111,7 +111,6 @@ private:
     void deliverImport(ImportOutcome&& outcome);
     void deliverEvaluation(EvaluationOutcome&& outcome);
     void setBusy(bool busy);
-    void pruneFinishedFutures();
 
     DataSetSpec m_dataSet;
     std::shared_ptr<const data::Dataset> m_data; ///< cache of m_dataSet's images, once loaded

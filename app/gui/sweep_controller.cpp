@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sweep_controller.h"
 
-#include <QFutureWatcher>
 #include <QPointer>
 
 #include "background_run.h"
@@ -56,26 +55,15 @@ bool SweepController::run(const SweepRequest& request)
     QFuture<Outcome> future = runInBackground<Outcome>(
         m_pool, [plan = m_plan, job = std::move(job), sink](const RunContext& ctx) { return runSweepJob(plan, job, sink, ctx); });
 
-    auto* watcher = new QFutureWatcher<Outcome>(this);
-    auto forwardProgress = [this, watcher, generation] {
-        if (generation == m_generation)
-            emit progressChanged(watcher->progressValue(), watcher->progressText());
-    };
-    connect(watcher, &QFutureWatcherBase::progressValueChanged, this, forwardProgress);
-    connect(watcher, &QFutureWatcherBase::progressTextChanged, this, forwardProgress);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
-        watcher->deleteLater();
-        onFinished(generation, watcher->future());
-    });
-    watcher->setFuture(future);
-
-    const QList<QFuture<void>> futures = m_sync.futures();
-    m_sync.clearFutures();
-    for (const QFuture<void>& f : futures)
-        if (!f.isFinished())
-            m_sync.addFuture(f);
+    watchFuture(
+        this, future,
+        [this, generation](int permille, const QString& stage) {
+            if (generation == m_generation)
+                emit progressChanged(permille, stage);
+        },
+        [this, generation](const QFuture<Outcome>& done) { onFinished(generation, done); });
     m_current = QFuture<void>(future);
-    m_sync.addFuture(m_current);
+    trackFuture(m_sync, m_current);
     setBusy(true);
     emit sweepStarted(m_plan);
     return true;
@@ -92,20 +80,17 @@ void SweepController::onFinished(quint64 generation, const QFuture<Outcome>& fut
     if (generation != m_generation)
         return; // superseded by a newer sweep
     m_current = QFuture<void>();
+    std::optional<Outcome> outcome = finishedOutcome(future);
     setBusy(false);
-    if (future.isCanceled() || future.resultCount() == 0) {
+    if (!outcome) {
         emit sweepCancelled();
         return;
     }
-    Outcome outcome = future.result();
-    if (!outcome) {
-        if (outcome.error().code == Errc::Cancelled)
-            emit sweepCancelled();
-        else
-            emit sweepFailed(outcome.error());
+    if (!*outcome) {
+        emit sweepFailed(outcome->error());
         return;
     }
-    m_last = std::move(*outcome);
+    m_last = std::move(**outcome);
     if (!m_data && m_last->data.test)
         m_data = std::make_shared<CompileData>(m_last->data);
     emit sweepFinished(m_last);
