@@ -90,7 +90,7 @@ Expected<void> runAnalyze(const AnalyzeOptions& options)
         fmt::print("iteration period: {} time units ({:.6g})\n", t.period.toString(), t.period.toDouble());
         fmt::print("throughput: {} iterations per time unit ({:.6g})\n", t.throughput().toString(), t.throughput().toDouble());
         if (!critical.empty())
-            fmt::print("critical cycle through: {}\n", critical);
+            fmt::print("critical cycle: its initial tokens lie on {}\n", critical);
         for (int a = 0; a < graph.actorCount(); ++a) {
             const dataflow::Rational r = t.actorThroughput(a);
             fmt::print("  {:<20} q={:<6} {} firings per time unit ({:.6g})\n", graph.actors()[static_cast<size_t>(a)].name,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Maximum cycle mean: Howard's policy iteration in exact arithmetic, and Karp's algorithm.
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 
 #include "nnb/dataflow/analysis.h"
@@ -24,76 +25,85 @@ Expected<CycleMean> maximumCycleMeanHoward(int nodes, const std::vector<Weighted
     if (n > (size_t(1) << 24))
         return makeError(Errc::InvalidArgument, "maximum cycle mean: more than 2^24 nodes");
     int64_t maxAbsWeight = 0;
-    std::vector<std::vector<Out>> out(n);
+    std::vector<size_t> outDegree(n, 0);
     std::vector<std::vector<int>> in(n);
     for (const WeightedEdge& e : edges) {
         if (e.from < 0 || e.to < 0 || e.from >= nodes || e.to >= nodes)
             return makeError(Errc::InvalidArgument, "maximum cycle mean: edge end out of range");
         if (e.weight == kMinusInfinity)
             continue;
-        out[static_cast<size_t>(e.from)].push_back(Out{e.to, e.weight});
+        ++outDegree[static_cast<size_t>(e.from)];
         in[static_cast<size_t>(e.to)].push_back(e.from);
         maxAbsWeight = std::max(maxAbsWeight, e.weight < 0 ? -e.weight : e.weight);
     }
-    // Potentials are bounded by ~3 n^3 max|w| (see below); keep that within 2^124.
+    // Potentials are bounded by ~3 n^3 max|w| (n <= 2^24); keep products within 2^126.
     if (maxAbsWeight > (int64_t(1) << 50))
         return makeError(Errc::InvalidArgument, "maximum cycle mean: weights above 2^50 time units are not supported");
 
     // Prune nodes that cannot reach a cycle (out-degree 0 after removals): a policy needs a
     // successor at every node.
     std::vector<char> alive(n, 1);
-    std::vector<size_t> degree(n);
     std::vector<int> dead;
-    for (size_t v = 0; v < n; ++v) {
-        degree[v] = out[v].size();
-        if (degree[v] == 0)
+    for (size_t v = 0; v < n; ++v)
+        if (outDegree[v] == 0)
             dead.push_back(static_cast<int>(v));
-    }
     while (!dead.empty()) {
         const int v = dead.back();
         dead.pop_back();
         alive[static_cast<size_t>(v)] = 0;
         for (int u : in[static_cast<size_t>(v)])
-            if (alive[static_cast<size_t>(u)] && --degree[static_cast<size_t>(u)] == 0)
+            if (alive[static_cast<size_t>(u)] && --outDegree[static_cast<size_t>(u)] == 0)
                 dead.push_back(u);
     }
+    in = {};
     if (std::none_of(alive.begin(), alive.end(), [](char a) { return a != 0; }))
         return result; // acyclic
-    for (size_t v = 0; v < n; ++v) {
-        auto& o = out[v];
-        o.erase(std::remove_if(o.begin(), o.end(), [&](const Out& e) { return !alive[static_cast<size_t>(e.to)]; }), o.end());
+
+    // Live edges in compressed rows (cache-friendly: the loops below are memory bound).
+    std::vector<size_t> first(n + 1, 0);
+    for (const WeightedEdge& e : edges)
+        if (e.weight != kMinusInfinity && alive[static_cast<size_t>(e.from)] && alive[static_cast<size_t>(e.to)])
+            ++first[static_cast<size_t>(e.from) + 1];
+    for (size_t v = 0; v < n; ++v)
+        first[v + 1] += first[v];
+    std::vector<Out> out(first[n]);
+    {
+        std::vector<size_t> fill(first.begin(), first.end() - 1);
+        for (const WeightedEdge& e : edges)
+            if (e.weight != kMinusInfinity && alive[static_cast<size_t>(e.from)] && alive[static_cast<size_t>(e.to)])
+                out[fill[static_cast<size_t>(e.from)]++] = Out{e.to, e.weight};
     }
 
-    // Policy: one chosen out-edge per live node; initially the heaviest.
-    std::vector<int> policy(n, -1);
+    // Per node: the policy's edge (successor and weight) and the value under the policy: the
+    // mean W/L of the cycle it reaches, and a potential x = X / L (X integer), with x(root of the
+    // cycle) = 0 and x(v) = w(v, succ v) - W/L + x(succ v), i.e. X(v) = L w - W + X(succ v).
+    struct Value {
+        Int128 X = 0;
+        int64_t W = 0;
+        int64_t L = 1;
+        int64_t succW = 0;
+        int succ = -1;
+        int cycle = -1;
+    };
+    std::vector<Value> val(n);
     for (size_t v = 0; v < n; ++v) {
         if (!alive[v])
             continue;
-        int best = 0;
-        for (int k = 1; k < static_cast<int>(out[v].size()); ++k)
-            if (out[v][static_cast<size_t>(k)].w > out[v][static_cast<size_t>(best)].w)
+        // Initial policy: the heaviest out-edge.
+        size_t best = first[v];
+        for (size_t k = first[v] + 1; k < first[v + 1]; ++k)
+            if (out[k].w > out[best].w)
                 best = k;
-        policy[v] = best;
+        val[v].succ = out[best].to;
+        val[v].succW = out[best].w;
     }
-    const auto succ = [&](size_t v) { return static_cast<size_t>(out[v][static_cast<size_t>(policy[v])].to); };
-    const auto wOf = [&](size_t v) { return out[v][static_cast<size_t>(policy[v])].w; };
+    const auto etaLess = [](const Value& a, const Value& b) { return static_cast<Int128>(a.W) * b.L < static_cast<Int128>(b.W) * a.L; };
+    const auto etaEqual = [](const Value& a, const Value& b) { return static_cast<Int128>(a.W) * b.L == static_cast<Int128>(b.W) * a.L; };
 
-    // Value of a node under the policy: the mean cycW/cycL of the cycle it reaches, and a
-    // potential x = X / cycL (X integer), with x(root of cycle) = 0 and
-    // x(v) = w(v, succ v) - mean + x(succ v), i.e. X(v) = L w - W + X(succ v) (same L, W).
-    std::vector<int64_t> cycW(n), cycL(n);
-    std::vector<Int128> X(n);
-    std::vector<int> cycleId(n);
     std::vector<std::vector<int>> cycles;
-    std::vector<char> state(n);
+    std::vector<int> state(n); // 0 new, 1 on the current walk (position + 1 stored in walkPos), 2 done
+    std::vector<size_t> walkPos(n);
     std::vector<size_t> path;
-
-    const auto etaLess = [&](size_t a, size_t b) { // eta(a) < eta(b)
-        return static_cast<Int128>(cycW[a]) * cycL[b] < static_cast<Int128>(cycW[b]) * cycL[a];
-    };
-    const auto etaEqual = [&](size_t a, size_t b) {
-        return static_cast<Int128>(cycW[a]) * cycL[b] == static_cast<Int128>(cycW[b]) * cycL[a];
-    };
 
     const int maxIterations = 1000 + 20 * nodes;
     for (int iteration = 0; iteration < maxIterations; ++iteration) {
@@ -107,50 +117,51 @@ Expected<CycleMean> maximumCycleMeanHoward(int nodes, const std::vector<Weighted
             size_t v = start;
             while (state[v] == 0) {
                 state[v] = 1;
+                walkPos[v] = path.size();
                 path.push_back(v);
-                v = succ(v);
+                v = static_cast<size_t>(val[v].succ);
             }
             size_t pending = path.size(); // path[0, pending) still needs values
             if (state[v] == 1) {
-                // A new cycle: path from v's position to the end.
-                const size_t pos = static_cast<size_t>(std::find(path.begin(), path.end(), v) - path.begin());
+                // A new cycle: path[pos, end).
+                const size_t pos = walkPos[v];
                 int64_t W = 0;
-                const int64_t L = static_cast<int64_t>(path.size() - pos);
+                const auto L = static_cast<int64_t>(path.size() - pos);
                 size_t root = v;
                 for (size_t k = pos; k < path.size(); ++k) {
-                    if (__builtin_add_overflow(W, wOf(path[k]), &W))
+                    if (__builtin_add_overflow(W, val[path[k]].succW, &W))
                         return makeError(Errc::InvalidArgument, "maximum cycle mean: a cycle's weight overflows 64 bits");
                     root = std::min(root, path[k]);
                 }
                 const int id = static_cast<int>(cycles.size());
-                cycles.emplace_back();
-                // Walk the cycle from root: root -> c1 -> ... -> c_{L-1} -> root.
-                std::vector<size_t> cyc;
+                auto& cyc = cycles.emplace_back();
                 cyc.reserve(static_cast<size_t>(L));
-                for (size_t u = root, k = 0; k < static_cast<size_t>(L); ++k, u = succ(u))
-                    cyc.push_back(u);
-                for (size_t u : cyc) {
-                    cycW[u] = W;
-                    cycL[u] = L;
-                    cycleId[u] = id;
-                    cycles.back().push_back(static_cast<int>(u));
+                // Walk the cycle from its smallest node (the same root while the cycle stays
+                // the same, which Howard's termination argument needs).
+                for (size_t u = root, k = 0; k < static_cast<size_t>(L); ++k, u = static_cast<size_t>(val[u].succ))
+                    cyc.push_back(static_cast<int>(u));
+                for (int u : cyc) {
+                    Value& x = val[static_cast<size_t>(u)];
+                    x.W = W;
+                    x.L = L;
+                    x.cycle = id;
+                    state[static_cast<size_t>(u)] = 2;
                 }
-                X[root] = 0;
+                val[root].X = 0;
                 for (size_t k = cyc.size() - 1; k >= 1; --k) {
-                    const size_t u = cyc[k], next = cyc[(k + 1) % cyc.size()];
-                    X[u] = static_cast<Int128>(L) * wOf(u) - W + X[next];
+                    Value& x = val[static_cast<size_t>(cyc[k])];
+                    x.X = static_cast<Int128>(L) * x.succW - W + val[static_cast<size_t>(x.succ)].X;
                 }
-                for (size_t u : cyc)
-                    state[u] = 2;
                 pending = pos;
             }
             for (size_t k = pending; k-- > 0;) {
-                const size_t u = path[k], next = succ(u);
-                cycW[u] = cycW[next];
-                cycL[u] = cycL[next];
-                cycleId[u] = cycleId[next];
-                X[u] = static_cast<Int128>(cycL[u]) * wOf(u) - cycW[u] + X[next];
-                state[u] = 2;
+                Value& x = val[path[k]];
+                const Value& next = val[static_cast<size_t>(x.succ)];
+                x.W = next.W;
+                x.L = next.L;
+                x.cycle = next.cycle;
+                x.X = static_cast<Int128>(x.L) * x.succW - x.W + next.X;
+                state[path[k]] = 2;
             }
         }
 
@@ -159,17 +170,18 @@ Expected<CycleMean> maximumCycleMeanHoward(int nodes, const std::vector<Weighted
         for (size_t v = 0; v < n; ++v) {
             if (!alive[v])
                 continue;
-            int best = policy[v];
-            size_t bestTo = succ(v);
-            for (int k = 0; k < static_cast<int>(out[v].size()); ++k) {
-                const size_t u = static_cast<size_t>(out[v][static_cast<size_t>(k)].to);
-                if (etaLess(bestTo, u)) {
-                    best = k;
-                    bestTo = u;
+            const Value* best = &val[static_cast<size_t>(val[v].succ)];
+            size_t bestEdge = SIZE_MAX;
+            for (size_t k = first[v]; k < first[v + 1]; ++k) {
+                const Value& u = val[static_cast<size_t>(out[k].to)];
+                if (etaLess(*best, u)) {
+                    best = &u;
+                    bestEdge = k;
                 }
             }
-            if (best != policy[v]) {
-                policy[v] = best;
+            if (bestEdge != SIZE_MAX) {
+                val[v].succ = out[bestEdge].to;
+                val[v].succW = out[bestEdge].w;
                 changed = true;
             }
         }
@@ -180,25 +192,26 @@ Expected<CycleMean> maximumCycleMeanHoward(int nodes, const std::vector<Weighted
         for (size_t v = 0; v < n; ++v) {
             if (!alive[v])
                 continue;
-            int best = policy[v];
-            size_t bestTo = succ(v);
-            int64_t bestW = wOf(v);
-            for (int k = 0; k < static_cast<int>(out[v].size()); ++k) {
-                const Out& e = out[v][static_cast<size_t>(k)];
-                const auto u = static_cast<size_t>(e.to);
-                if (!etaEqual(u, v))
+            const Value& self = val[v];
+            const Value* best = &val[static_cast<size_t>(self.succ)];
+            int64_t bestW = self.succW;
+            size_t bestEdge = SIZE_MAX;
+            for (size_t k = first[v]; k < first[v + 1]; ++k) {
+                const Value& u = val[static_cast<size_t>(out[k].to)];
+                if (!etaEqual(u, self))
                     continue;
-                // (e.w + X[u]/L[u]) > (bestW + X[b]/L[b])  <=>  (e.w L[u] + X[u]) L[b] > (bestW L[b] + X[b]) L[u]
-                const Int128 lhs = (static_cast<Int128>(e.w) * cycL[u] + X[u]) * cycL[bestTo];
-                const Int128 rhs = (static_cast<Int128>(bestW) * cycL[bestTo] + X[bestTo]) * cycL[u];
+                // (w + X[u]/L[u]) > (bestW + X[b]/L[b])  <=>  (w L[u] + X[u]) L[b] > (bestW L[b] + X[b]) L[u]
+                const Int128 lhs = (static_cast<Int128>(out[k].w) * u.L + u.X) * best->L;
+                const Int128 rhs = (static_cast<Int128>(bestW) * best->L + best->X) * u.L;
                 if (lhs > rhs) {
-                    best = k;
-                    bestTo = u;
-                    bestW = e.w;
+                    best = &u;
+                    bestW = out[k].w;
+                    bestEdge = k;
                 }
             }
-            if (best != policy[v]) {
-                policy[v] = best;
+            if (bestEdge != SIZE_MAX) {
+                val[v].succ = out[bestEdge].to;
+                val[v].succW = out[bestEdge].w;
                 changed = true;
             }
         }
@@ -206,16 +219,15 @@ Expected<CycleMean> maximumCycleMeanHoward(int nodes, const std::vector<Weighted
             continue;
 
         // Optimal: the largest mean over the policy's cycles.
-        int bestCycle = -1;
-        for (int id = 0; id < static_cast<int>(cycles.size()); ++id) {
-            const size_t u = static_cast<size_t>(cycles[static_cast<size_t>(id)][0]);
-            if (bestCycle < 0 || etaLess(static_cast<size_t>(cycles[static_cast<size_t>(bestCycle)][0]), u))
+        int bestCycle = 0;
+        for (int id = 1; id < static_cast<int>(cycles.size()); ++id)
+            if (etaLess(val[static_cast<size_t>(cycles[static_cast<size_t>(bestCycle)][0])],
+                        val[static_cast<size_t>(cycles[static_cast<size_t>(id)][0])]))
                 bestCycle = id;
-        }
         const auto& cyc = cycles[static_cast<size_t>(bestCycle)];
-        const size_t u = static_cast<size_t>(cyc[0]);
+        const Value& u = val[static_cast<size_t>(cyc[0])];
         result.hasCycle = true;
-        result.mean = Rational::make(cycW[u], cycL[u]);
+        result.mean = Rational::make(u.W, u.L);
         result.cycle = cyc;
         return result;
     }
