@@ -84,7 +84,7 @@ Expected<void> runAnalyze(const AnalyzeOptions& options)
     fmt::print("repetition vector: {} ({} firings per iteration)\n", q, t.iterationFirings);
     fmt::print("deadlock: none (one iteration completes)\n");
     if (t.unbounded) {
-        fmt::print("iteration period: 0 (no cycle limits the execution)\n");
+        fmt::print("iteration period: 0 (no cycle through initial tokens takes any time)\n");
         fmt::print("throughput: infinite (actors without self-loops may fire concurrently without bound)\n");
     } else {
         fmt::print("iteration period: {} time units ({:.6g})\n", t.period.toString(), t.period.toDouble());

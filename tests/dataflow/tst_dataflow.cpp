@@ -55,7 +55,7 @@ SdfGraph randomGraph(std::mt19937_64& rng, bool multiRate)
 {
     auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     SdfGraph g("random");
-    const int n = uniform(2, 6);
+    const int n = uniform(2, 10);
     std::vector<int64_t> q(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
         g.addActor("a" + std::to_string(i), uniform(0, 4) == 0 ? 0 : uniform(1, 9));
@@ -356,6 +356,24 @@ private slots:
         QVERIFY(!sim);
         QCOMPARE(sim.error().code, nnb::Errc::InvalidArgument);
         QVERIFY(timer.elapsed() < 2000);
+    }
+
+    void cancellation()
+    {
+        std::vector<int64_t> times(5000, 1), tokens(5000, 0);
+        tokens[0] = 1;
+        const SdfGraph g = ring(times, tokens);
+        nnb::RunContext ctx;
+        ctx.isCancelled = [] { return true; };
+        const auto t = analyzeThroughput(g, {}, ctx);
+        QVERIFY(!t);
+        QCOMPARE(t.error().code, nnb::Errc::Cancelled);
+        const auto sim = simulateSelfTimed(g, {}, ctx);
+        QVERIFY(!sim);
+        QCOMPARE(sim.error().code, nnb::Errc::Cancelled);
+        const auto fine = analyzeThroughput(g);
+        QVERIFY(fine);
+        QCOMPARE(str(fine->period), QString("5000"));
     }
 
     void simulationNeedsStrongConnectivity()
