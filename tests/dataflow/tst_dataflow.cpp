@@ -469,6 +469,7 @@ private slots:
         QTest::addRow("ring3 self-loop") << "ring3_selfloop.xml" << "7";
         QTest::addRow("multirate") << "multirate.xml" << "6";
         QTest::addRow("acyclic") << "acyclic.xml" << "inf";
+        QTest::addRow("sdf3 style") << "sdf3_style.xml" << "9";
     }
 
     void sdf3Files()
