@@ -205,6 +205,35 @@ private slots:
         QCOMPARE(sim->cycleTime, int64_t(6));
     }
 
+    void maxPlusMatrixByHand()
+    {
+        // multirate.xml's graph: tokens t0..t3 on ba. a consumes t0..t2 and ends 1 later; b
+        // fires once (ends +2) and puts two tokens y back; a consumes t3, y, y; b fires twice,
+        // and all four new tokens are max(t0 + 6, t1 + 6, t2 + 6, t3 + 3).
+        SdfGraph g;
+        const int a = g.addActor("a", 1), b = g.addActor("b", 2);
+        g.addChannel(a, b, 3, 2, 0, "ab");
+        g.addChannel(b, a, 2, 3, 4, "ba");
+        const auto q = repetitionVector(g);
+        QVERIFY(q);
+        const auto schedule = iterationSchedule(g, *q);
+        QVERIFY(schedule);
+        const auto m = iterationMatrix(g, *schedule);
+        QVERIFY(m);
+        QCOMPARE(m->size, 4);
+        for (int j = 0; j < 4; ++j) {
+            QCOMPARE(m->tokenChannel[static_cast<size_t>(j)], 1);
+            for (int i = 0; i < 4; ++i)
+                QCOMPARE(m->at(j, i), int64_t(i < 3 ? 6 : 3));
+        }
+        // A tight bound on held entries is refused with the limit's name.
+        AnalysisLimits tight;
+        tight.maxMaxPlusEntries = 5;
+        const auto refused = iterationMatrix(g, *schedule, tight);
+        QVERIFY(!refused);
+        QVERIFY2(QString::fromStdString(refused.error().message).contains("maxMaxPlusEntries"), refused.error().message.c_str());
+    }
+
     void multiRateAutoConcurrency()
     {
         // a (2) produces 2, b (3) consumes 1: b's two firings overlap unless b has a self-loop.

@@ -35,8 +35,9 @@ struct AnalysisLimits {
     /// Max-plus symbolic execution: entries merged over one iteration (each token's timestamp is
     /// a sparse vector over the N initial tokens; the work is about N x firings when dense).
     int64_t maxMaxPlusWork = 1'000'000'000;
-    /// Max-plus entries held at once (16 bytes each) during symbolic execution.
-    int64_t maxMaxPlusEntries = 32'000'000;
+    /// Max-plus entries held at once during symbolic execution (16 bytes each: 256 MB by default;
+    /// the result alone holds N x N entries when every token depends on every other).
+    int64_t maxMaxPlusEntries = 16'000'000;
 };
 
 /// \returns the repetition vector q (smallest positive integers with q(src)·production ==
