@@ -71,14 +71,25 @@ int synthetic()
     fmt::print("\n## Synthetic 100,000-neuron SNN on 256x256 crossbars\n\n"
                "10 layers of 10,000 neurons after 1,024 inputs, fan-in uniform in [100, 500]; 'local': 95% of\n"
                "each neuron's fan-in a contiguous window of the previous layer at its relative position, 5%\n"
-               "uniformly random; 'random': all of it random. Spikes per inference uniform in [0, 16]. Bounded\n"
-               "candidate search (64 open clusters). Times in seconds; 'total' = unroll + pack + validate\n"
+               "uniformly random; 'conv-like': as 'local', with groups of 32 consecutive neurons sharing one\n"
+               "receptive field (the output channels at one position of a convolution); 'random': all of the\n"
+               "fan-in random. Spikes per inference uniform in [0, 16]. Bounded candidate search (64 open\n"
+               "clusters) unless 'unbounded'. Times in seconds; 'total' = unroll + pack + validate\n"
                "(the graph build is the workload, not partitioning).\n\n"
                "| graph | synapses | build s | unroll | packer | intermediates | unroll s | pack s | validate s | "
                "total s | clusters | lower bound | clusters / bound | inter-cluster spikes | host spikes | valid |\n"
                "|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|\n");
-    for (const double randomFraction : {0.05, 1.0}) {
+    struct Workload {
+        const char* name;
+        double randomFraction;
+        int32_t groupSize;
+        bool unbounded; ///< also run the unbounded search (slow on workloads with many clusters)
+    };
+    for (const Workload& wl : {Workload{"conv-like", 0.05, 32, true}, Workload{"local", 0.05, 1, true},
+                               Workload{"random", 1.0, 1, false}}) {
+        const double randomFraction = wl.randomFraction;
         SyntheticOptions so;
+        so.groupSize = wl.groupSize;
         so.inputs = 1024;
         so.neurons = 100000;
         so.layers = 10;
@@ -102,7 +113,8 @@ int synthetic()
         for (const UnrollShape shape : {UnrollShape::Chain, UnrollShape::Tree})
             for (const PackingStrategy strategy : {PackingStrategy::FullestFirst, PackingStrategy::MinTraffic})
                 configs.push_back({shape, strategy, 64});
-        configs.push_back({UnrollShape::Tree, PackingStrategy::FullestFirst, 0}); // unbounded search
+        if (wl.unbounded)
+            configs.push_back({UnrollShape::Tree, PackingStrategy::FullestFirst, 0}); // unbounded search
         for (const Config& c : configs) {
             {
                 const UnrollShape shape = c.shape;
@@ -119,7 +131,7 @@ int synthetic()
                 const auto clusters = static_cast<int64_t>(r.partition.clusters.size());
                 fmt::print("| {} | {} | {:.2f} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {} | {} | {:.2f} | "
                            "{:.0f} | {:.0f} | {} |\n",
-                           randomFraction < 1.0 ? "local" : "random", graph->numSynapses(), buildS, toString(shape),
+                           wl.name, graph->numSynapses(), buildS, toString(shape),
                            std::string(toString(strategy)) + (c.open == 0 ? " (unbounded)" : ""), r.unrolled.intermediates, r.unrollMilliseconds / 1000.0,
                            r.packMilliseconds / 1000.0, row.validateS, total, clusters, boundText(r.lowerBound),
                            static_cast<double>(clusters) / static_cast<double>(std::max<int64_t>(1, r.lowerBound.bound)),

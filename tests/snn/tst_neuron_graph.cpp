@@ -237,6 +237,15 @@ private slots:
             QVERIFY(a->fanIn(id) >= 50 && a->fanIn(id) <= 120);
             QVERIFY(std::equal(a->presynaptic(id).begin(), a->presynaptic(id).end(), b->presynaptic(id).begin()));
         }
+        // Groups of 4 consecutive neurons share a receptive field, like conv channels.
+        o.groupSize = 4;
+        auto grouped = syntheticNeuronGraph(o);
+        QVERIFY(grouped && grouped->verify().has_value());
+        for (NeuronId id = 300; id + 3 < grouped->numNodes(); id += 4)
+            for (NeuronId m = id + 1; m < id + 4; ++m)
+                QVERIFY(std::equal(grouped->presynaptic(id).begin(), grouped->presynaptic(id).end(),
+                                   grouped->presynaptic(m).begin(), grouped->presynaptic(m).end()));
+        o.groupSize = 1;
         o.seed = 2;
         auto c = syntheticNeuronGraph(o);
         QVERIFY(c && c->numSynapses() != a->numSynapses());

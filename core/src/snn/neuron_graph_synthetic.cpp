@@ -34,6 +34,8 @@ Expected<NeuronGraph> syntheticNeuronGraph(const SyntheticOptions& o)
 {
     if (o.inputs <= 0 || o.neurons <= 0 || o.layers <= 0 || o.neurons < o.layers)
         return makeError(Errc::InvalidArgument, "a synthetic SNN needs positive inputs, neurons >= layers > 0");
+    if (o.groupSize < 1)
+        return makeError(Errc::InvalidArgument, "a synthetic SNN needs groupSize >= 1");
     if (o.minFanIn <= 0 || o.minFanIn > o.maxFanIn)
         return makeError(Errc::InvalidArgument, "a synthetic SNN needs 0 < minFanIn <= maxFanIn");
     if (o.randomFraction < 0.0 || o.randomFraction > 1.0 || o.meanSpikes < 0.0)
@@ -62,6 +64,14 @@ Expected<NeuronGraph> syntheticNeuronGraph(const SyntheticOptions& o)
         const int32_t layer =
             g.addLayer(NeuronLayer{"layer " + std::to_string(l + 1), ir::kNoValue, {count}, first, count});
         for (int32_t j = 0; j < count; ++j) {
+            if (j % o.groupSize != 0) { // the group's receptive field, drawn for its first neuron
+                if (o.withWeights) {
+                    for (float& x : w)
+                        x = static_cast<float>(2.0 * rng.unit() - 1.0);
+                }
+                g.addNeuron(layer, pre, w, NeuronKind::Neuron, spikes());
+                continue;
+            }
             ++stamp;
             pre.clear();
             const int64_t fanIn = std::min<int64_t>(prevCount, o.minFanIn + rng.below(o.maxFanIn - o.minFanIn + 1));

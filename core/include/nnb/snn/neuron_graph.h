@@ -150,6 +150,9 @@ struct SyntheticOptions {
     /// a contiguous window of the previous layer centred at the neuron's relative position
     /// (receptive-field locality, as in convolutions). 1 gives a fully random network.
     double randomFraction = 0.05;
+    /// Consecutive neurons of a layer in groups of this size share one receptive field (fan-in,
+    /// window and random sources), as the output channels at one position of a convolution do.
+    int32_t groupSize = 1;
     double meanSpikes = 8.0;         ///< spikes per inference, uniform in [0, 2 × meanSpikes]
     bool withWeights = false;        ///< random weights in [-1, 1] (costs 4 bytes per synapse)
     uint64_t seed = 1;
@@ -157,7 +160,7 @@ struct SyntheticOptions {
 
 /// \returns a random layered feed-forward SNN. Deterministic for a given \p options on every
 /// platform (its own generator, not <random>'s distributions). InvalidArgument on non-positive
-/// sizes or minFanIn > maxFanIn.
+/// sizes, groupSize < 1 or minFanIn > maxFanIn.
 [[nodiscard]] Expected<NeuronGraph> syntheticNeuronGraph(const SyntheticOptions& options);
 
 const char* toString(NeuronKind kind);
