@@ -72,6 +72,15 @@ int benchModel(const std::string& model, const hw::Profile& profile, const data:
     auto run = snn::simulate(*net, test, so);
     if (!run)
         return fail(run.error());
+    // The same with every potential preset to half its threshold (rounding instead of
+    // truncating the integrated input), up to 128 ticks.
+    snn::SpikingSimOptions half = so;
+    half.ticks = 128;
+    half.initialPotential = 0.5;
+    half.rateAgreement = false;
+    auto preset = snn::simulate(*net, test, half);
+    if (!preset)
+        return fail(preset.error());
 
     fmt::print("\n## {} on {} ({} normalisation{}, {} readout, reset {}, {} coding)\n\n", model, profile.id,
                snn::toString(net->normalization),
@@ -81,10 +90,18 @@ int benchModel(const std::string& model, const hw::Profile& profile, const data:
                net->layers.size(), neurons, net->synapses(), convertSeconds, calibrationImages);
     for (const Diagnostic& d : net->diagnostics)
         fmt::print("  {}: {}: {}\n", toString(d.severity), d.where, d.message);
-    fmt::print("\n| ticks | accuracy % | vs float (points) |\n|---:|---:|---:|\n");
-    for (const snn::TickAccuracy& a : run->accuracy)
-        fmt::print("| {} | {:.2f} | {:+.2f} |\n", a.ticks, a.accuracyPercent, a.accuracyPercent - reference->accuracyPercent());
-    fmt::print("| float | {:.2f} | |\n\n", reference->accuracyPercent());
+    fmt::print("\n| ticks | accuracy % (V starts at 0) | vs float (points) | accuracy % (V starts at T/2) | vs float |\n"
+               "|---:|---:|---:|---:|---:|\n");
+    for (const snn::TickAccuracy& a : run->accuracy) {
+        std::string other = "| – | –";
+        for (const snn::TickAccuracy& b : preset->accuracy)
+            if (b.ticks == a.ticks)
+                other = fmt::format("| {:.2f} | {:+.2f}", b.accuracyPercent, b.accuracyPercent - reference->accuracyPercent());
+        fmt::print("| {} | {:.2f} | {:+.2f} {} |\n", a.ticks, a.accuracyPercent, a.accuracyPercent - reference->accuracyPercent(),
+                   other);
+    }
+    fmt::print("| float | {:.2f} | | | |\n\n", reference->accuracyPercent());
+    fmt::print("(preset run: {} images x {} ticks in {:.1f} s)\n", preset->images, preset->ticks, preset->seconds);
     fmt::print("{} test images x {} ticks in {:.1f} s on {} threads ({:.2f} ms per image); {:.0f} synaptic events per "
                "inference\n\n",
                run->images, run->ticks, run->seconds, threads, 1000.0 * run->seconds / static_cast<double>(run->images),

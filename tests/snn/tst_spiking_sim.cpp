@@ -41,7 +41,7 @@ snn::SpikingNetwork oneNeuron(int32_t w, int32_t leak, int32_t t, hw::ResetMode 
 
 /// The spike train of neuron 0 of layer 0 over \p ticks ticks (runs are deterministic, so the
 /// run of t ticks is a prefix of the run of t + 1).
-std::vector<int> spikeTrain(const snn::SpikingNetwork& net, float input, int ticks)
+std::vector<int> spikeTrain(const snn::SpikingNetwork& net, float input, int ticks, double initialPotential = 0.0)
 {
     const ir::Tensor x = ir::Tensor::fromData({1, 1}, {input});
     std::vector<int> train;
@@ -50,6 +50,7 @@ std::vector<int> spikeTrain(const snn::SpikingNetwork& net, float input, int tic
         snn::SpikingSimOptions o;
         o.ticks = t;
         o.threads = 1;
+        o.initialPotential = initialPotential;
         auto run = snn::simulate(net, x, nullptr, o);
         if (!run)
             qFatal("%s", run.error().message.c_str());
@@ -122,19 +123,22 @@ private slots:
         QTest::addColumn<int>("leak");
         QTest::addColumn<int>("threshold");
         QTest::addColumn<bool>("subtract");
+        QTest::addColumn<double>("initial");
         QTest::addColumn<std::vector<int>>("train");
         // Input rate 1 (a spike every tick), current 3 − 1 = 2 per tick, T = 5:
         // V = 2, 4, 6→spike→1, 3, 5→spike→0, 2, 4, 6→spike→1.
-        QTest::addRow("rate 1, leak -1, subtract") << 1.0f << 3 << -1 << 5 << true << std::vector<int>{0, 0, 1, 0, 1, 0, 0, 1};
+        QTest::addRow("rate 1, leak -1, subtract") << 1.0f << 3 << -1 << 5 << true << 0.0 << std::vector<int>{0, 0, 1, 0, 1, 0, 0, 1};
         // Same, reset to zero: V = 2, 4, 6→spike→0, 2, 4, 6→spike→0, 2, 4.
-        QTest::addRow("rate 1, leak -1, zero") << 1.0f << 3 << -1 << 5 << false << std::vector<int>{0, 0, 1, 0, 0, 1, 0, 0};
+        QTest::addRow("rate 1, leak -1, zero") << 1.0f << 3 << -1 << 5 << false << 0.0 << std::vector<int>{0, 0, 1, 0, 0, 1, 0, 0};
         // Input rate 0.5: the regular coder (phase starts at one half) spikes on ticks 1, 3, 5, 7.
         // w = 5, L = −1, T = 4: V = 4→spike→0, −1, 3, 2, 6→spike→2, 1, 5→spike→1, 0.
-        QTest::addRow("rate 0.5, leak -1, subtract") << 0.5f << 5 << -1 << 4 << true << std::vector<int>{1, 0, 0, 0, 1, 0, 1, 0};
+        QTest::addRow("rate 0.5, leak -1, subtract") << 0.5f << 5 << -1 << 4 << true << 0.0 << std::vector<int>{1, 0, 0, 0, 1, 0, 1, 0};
         // Reset to zero: V = 4→spike→0, −1, 3, 2, 6→spike→0, −1, 3, 2.
-        QTest::addRow("rate 0.5, leak -1, zero") << 0.5f << 5 << -1 << 4 << false << std::vector<int>{1, 0, 0, 0, 1, 0, 0, 0};
+        QTest::addRow("rate 0.5, leak -1, zero") << 0.5f << 5 << -1 << 4 << false << 0.0 << std::vector<int>{1, 0, 0, 0, 1, 0, 0, 0};
         // A positive leak fires without input: V = 3, 6→spike→1, 4, 7→spike→2, 5→spike→0, 3, 6→spike→1, 4.
-        QTest::addRow("rate 0, leak 3, subtract") << 0.0f << 9 << 3 << 5 << true << std::vector<int>{0, 1, 0, 1, 1, 0, 1, 0};
+        QTest::addRow("rate 0, leak 3, subtract") << 0.0f << 9 << 3 << 5 << true << 0.0 << std::vector<int>{0, 1, 0, 1, 1, 0, 1, 0};
+        // Preset potential floor(0.5·5) = 2: V = 4, 6→spike→1, 3, 5→spike→0, 2, 4, 6→spike→1, 3.
+        QTest::addRow("rate 1, leak -1, start at T/2") << 1.0f << 3 << -1 << 5 << true << 0.5 << std::vector<int>{0, 1, 0, 1, 0, 0, 1, 0};
     }
     void handComputedSpikeTrain()
     {
@@ -143,9 +147,10 @@ private slots:
         QFETCH(int, leak);
         QFETCH(int, threshold);
         QFETCH(bool, subtract);
+        QFETCH(double, initial);
         QFETCH(std::vector<int>, train);
         const auto net = oneNeuron(weight, leak, threshold, subtract ? hw::ResetMode::Subtract : hw::ResetMode::Zero);
-        QCOMPARE(spikeTrain(net, input, 8), train);
+        QCOMPARE(spikeTrain(net, input, 8, initial), train);
     }
 
     // Two readout neurons: V0 = 3·(spikes of the neuron above, on ticks 3, 5, 8), V1 = t (leak 1).
@@ -300,6 +305,9 @@ private slots:
         QVERIFY(!snn::simulate(net, ir::Tensor::fromData({1, 2}, {0.5f, 0.5f}), nullptr));
         snn::SpikingSimOptions o;
         o.sliceSize = 0;
+        QVERIFY(!snn::simulate(net, ir::Tensor::fromData({1, 1}, {0.5f}), nullptr, o));
+        o = {};
+        o.initialPotential = 1.0;
         QVERIFY(!snn::simulate(net, ir::Tensor::fromData({1, 1}, {0.5f}), nullptr, o));
         // |V| could exceed 32 bits: 127 per tick for 2^25 ticks.
         const auto big = oneNeuron(127, 0, 1 << 30, hw::ResetMode::Subtract);

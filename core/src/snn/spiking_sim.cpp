@@ -208,6 +208,12 @@ bool Run::slice(Worker& w, int64_t begin, int64_t end, SliceResult& result, std:
     const int64_t inputs = m_net.inputNeurons;
     w.mask.assign(total * S, 0);
     w.v.assign(total * S, 0);
+    if (m_options.initialPotential > 0.0)
+        for (const SpikingLayer& layer : m_net.layers)
+            if (layer.spiking)
+                for (int64_t j = 0; j < layer.neurons; ++j)
+                    std::fill_n(w.v.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(layer.firstNeuron + j) * S), S,
+                                static_cast<int32_t>(std::floor(m_options.initialPotential * layer.threshold[static_cast<size_t>(j)])));
     w.counts.assign(total * S, 0);
     w.any.assign(total, 0);
     w.phase.assign(static_cast<size_t>(inputs) * S, kPhaseOne / 2);
@@ -302,6 +308,8 @@ Expected<SpikingRun> simulate(const SpikingNetwork& net, const ir::Tensor& image
     const int ticks = options.ticks > 0 ? options.ticks : net.ticks;
     if (ticks < 1 || options.sliceSize < 1 || options.threads < 0)
         return makeError(Errc::InvalidArgument, "ticks and slice size must be >= 1, threads >= 0");
+    if (!(options.initialPotential >= 0.0 && options.initialPotential < 1.0))
+        return makeError(Errc::InvalidArgument, "the initial potential must lie in [0, 1) of the threshold");
     if (net.outputNeurons.empty())
         return makeError(Errc::InvalidArgument, "the spiking network has no output neurons");
     // Potentials stay within int32: |V| <= T + ticks·(Σ|w| + |L|).

@@ -47,6 +47,11 @@ struct SpikingSimOptions {
     int64_t images = 0;       ///< images simulated from the start of the input (0: all)
     /// Measure the agreement of the spike rates with the rate model (a rate-model run per image).
     bool rateAgreement = true;
+    /// Potential every spiking neuron starts from, as a fraction of its threshold, in [0, 1):
+    /// V_j = floor(initialPotential·T_j). 0 is the hardware's reset state; 0.5 makes a neuron's
+    /// count round instead of truncate its integrated input (fewer ticks for the same accuracy),
+    /// where the chip lets the potentials be preset.
+    double initialPotential = 0.0;
 };
 
 /// Accuracy of the readout after some ticks.
