@@ -11,10 +11,11 @@
 //   SdfGraph g("net");
 //   const int a = g.addActor("cluster0", 12), b = g.addActor("cluster1", 7);
 //   const int c = g.addChannel(a, b, /*production=*/3, /*consumption=*/2);
-//   g.addBuffer(c, /*capacity=*/8);             // reverse channel b -> a holding the free space
+//   NNB_TRY(const int space, g.addBuffer(c, /*capacity=*/8)); // reverse channel b -> a: the free space
 //   g.selfLoop(a, 1);                          // no auto-concurrency on cluster0
-//   g.addLink(b, a, 1, 1, /*timePerToken=*/2);  // a serialising link actor, one-token self-loop
+//   g.addLink(b, a, 2, 3, /*timePerToken=*/2, "noc0", /*initialTokens=*/6); // link actor, one-token self-loop
 //   NNB_RETURN_IF_ERROR(g.validate());
+//   NNB_TRY(const ThroughputAnalysis t, analyzeThroughput(g));          // nnb/dataflow/analysis.h
 // Indices returned by the add functions are positions in actors()/channels() and stay valid.
 
 #include <cstdint>
