@@ -44,6 +44,8 @@ struct CompileCommandOptions {
     int monteCarloRuns = 0;    ///< --mc: device-variation runs
     bool tune = false;         ///< --tune: layer-wise fine-tuning before quantisation
     int threads = 0;
+    bool snn = false;          ///< --snn: the spiking path (conversion, simulation, clusters, throughput)
+    int snnTicks = 0;          ///< --ticks: ticks per inference of --snn (0: the profile's)
 };
 
 struct MapCommandOptions {

@@ -19,6 +19,7 @@
 #include "report_json.h"
 #include "report_table.h"
 #include "resource_paths.h"
+#include "snn_report.h"
 
 namespace nnb::cli {
 namespace {
@@ -211,6 +212,17 @@ Expected<void> runCompile(const CompileCommandOptions& options)
         fmt::print("transformation time {:.2f} s: compile {:.1f} ms{}, quantisation {:.2f} s\n",
                    result.totalMilliseconds / 1000.0 + tuneSeconds + assessment->quantizeSeconds, result.totalMilliseconds,
                    tuned ? fmt::format(", tuning {:.2f} s", tuneSeconds) : std::string(), assessment->quantizeSeconds);
+    }
+    if (options.snn) {
+        if (!calibrationSet || compileOptions.calibrationInputs.empty())
+            return makeError(Errc::InvalidArgument, "--snn needs calibration images: set --calib to at least 1");
+        NNB_TRY(const auto test, loadDataSet(options.evalData.empty() ? std::string("sample") : options.evalData));
+        SnnReportOptions sopts;
+        sopts.ticks = options.snnTicks;
+        sopts.images = options.evalImages;
+        sopts.threads = options.threads;
+        const CompileResult& spiking = tuned ? tuned->compiled : result;
+        NNB_RETURN_IF_ERROR(runSnnReport(spiking, strategy, compileOptions.calibrationInputs.front(), test, sopts));
     }
     if (!options.reportPath.empty()) {
         auto json = app::compileReportToJson(result, model.source, eq);

@@ -75,6 +75,12 @@ int main(int argc, char** argv)
     compileCmd->add_flag("--tune", compileOptions.tune,
                          "Fine-tune the network layer by layer (and end-to-end) for the profile's quantisation first");
     compileCmd->add_option("--threads", compileOptions.threads, "Worker threads (0: all cores)")->check(CLI::NonNegativeNumber);
+    compileCmd->add_flag("--snn", compileOptions.snn,
+                         "Spiking profiles: convert to an SNN, simulate it (accuracy against ticks; on --eval's data, "
+                         "else the sample), cluster its neurons onto crossbars, and report the dataflow throughput "
+                         "guarantee and a run-time admission");
+    compileCmd->add_option("--ticks", compileOptions.snnTicks, "Ticks per inference of --snn (0: the profile's)")
+        ->check(CLI::NonNegativeNumber);
 
     nnb::cli::MapCommandOptions mapOptions;
     auto* mapCmd = app.add_subcommand("map", "Place a compiled network on the profile's core mesh: routing, latency, "

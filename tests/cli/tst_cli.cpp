@@ -84,6 +84,22 @@ private slots:
         QCOMPARE(json.value("tuning").toObject().value("layers").toArray().size(), 3);
     }
 
+    // The spiking path: conversion, accuracy against ticks, valid clusters, the dataflow
+    // guarantee and admission; a non-spiking profile is refused with the reason.
+    void compileSnn()
+    {
+        const Run r = runCli({"compile", resource("models/mlp.onnx"), "-p", "tianji", "--snn", "--eval", "sample", "--images",
+                              "100", "--calib", "64", "--check-equivalence", "0"});
+        QCOMPARE(r.exitCode, 0);
+        for (const char* text : {"spiking accuracy against ticks", "fullest-first", "min-traffic", "guaranteed period",
+                                 "run-time admission"})
+            QVERIFY2(r.out.contains(text), qPrintable(r.out));
+        QVERIFY2(!r.out.contains(" NO "), qPrintable(r.out)); // every cluster passed the validator
+        const Run relu = runCli({"compile", resource("models/mlp.onnx"), "-p", "prime", "--snn", "--check-equivalence", "0"});
+        QCOMPARE(relu.exitCode, 1);
+        QVERIFY2(relu.err.contains("--snn needs a spiking profile") && relu.err.contains("prime"), qPrintable(relu.err));
+    }
+
     void badOverrides()
     {
         const Run key = runCli({"compile", "-p", "prime", "--set", "signals.input_bitz=8"});
