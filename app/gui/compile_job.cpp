@@ -10,6 +10,9 @@
 #include <QThread>
 
 #include "nnb/quant/weight_quantizer.h"
+#include "nnb/snn/neuron_graph.h"
+#include "nnb/snn/partition.h"
+#include "nnb/snn/partition_validation.h"
 
 namespace nnb::app {
 namespace {
@@ -143,6 +146,36 @@ std::vector<std::shared_ptr<const widgets::WeightMatrix>> tileMatrices(const ir:
     return out;
 }
 
+/// Spiking profiles: the network's neurons packed onto crossbars as the LCTES'20 compiler does
+/// (reduction-tree unrolling, fullest crossbar first), checked by the independent validator.
+widgets::SpikingClusters spikingClusters(const ir::Graph& original, const hw::Profile& profile)
+{
+    widgets::SpikingClusters out;
+    out.rows = profile.crossbar.rows;
+    out.cols = profile.crossbar.cols;
+    auto graph = snn::buildNeuronGraph(original);
+    if (!graph) {
+        out.error = qstr(graph.error().toString());
+        return out;
+    }
+    snn::PartitionOptions options;
+    options.rows = profile.crossbar.rows;
+    options.cols = profile.crossbar.cols;
+    options.unroll = snn::UnrollShape::Tree;
+    auto partition = snn::partitionNeurons(*graph, options);
+    if (!partition) {
+        out.error = qstr(partition.error().toString());
+        return out;
+    }
+    out.neurons = graph->numNeurons();
+    out.intermediates = partition->unrolled.intermediates;
+    out.clusters = static_cast<qint64>(partition->partition.clusters.size());
+    out.lowerBound = partition->lowerBound.bound;
+    out.valid = snn::validateUnrolling(*graph, partition->unrolled).ok() &&
+                snn::validatePartition(partition->unrolled.graph, partition->partition, options.rows, options.cols).ok();
+    return out;
+}
+
 } // namespace
 
 Expected<CompileData> loadImages(const CompileData& cached, const std::filesystem::path& testDirectory, const RunContext& ctx)
@@ -234,6 +267,8 @@ Expected<std::shared_ptr<const CompileSnapshot>> runCompileJob(const CompileRequ
     } else {
         snapshot->mappingError = mapped.error().toString();
     }
+    if (request.profile.isSpiking())
+        snapshot->spikingClusters = spikingClusters(request.model->graph, request.profile);
     snapshot->mappingSeconds = secondsSince(t);
 
     // 3. Accuracy: quantisation and the bit-accurate simulation on a few test images.

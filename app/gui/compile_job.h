@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "nnb/strategy/strategy.h"
 #include "nnb/support/expected.h"
 #include "nnb/support/run_context.h"
+#include "nnb/widgets/resource_summary.h"
 #include "nnb/widgets/weight_data.h"
 
 namespace nnb::app {
@@ -68,6 +70,8 @@ struct CompileSnapshot {
     std::vector<std::shared_ptr<const widgets::WeightHistogramData>> histograms;
     /// Per tile (index as in mapping->tiles.tiles): the crossbar's weight matrix.
     std::vector<std::shared_ptr<const widgets::WeightMatrix>> tileMatrices;
+    /// Spiking profiles: the neuron-level clustering onto crossbars (LCTES'20).
+    std::optional<widgets::SpikingClusters> spikingClusters;
     double compileSeconds = 0, mappingSeconds = 0, assessSeconds = 0, totalSeconds = 0;
 
     /// \returns the histogram data of layer \p layer, or nullptr.

@@ -801,6 +801,8 @@ void MainWindow::onCompileResult(std::shared_ptr<const CompileSnapshot> result)
                                 .arg(result->assessSeconds, 0, 'f', 2)
                                 .arg(result->totalSeconds, 0, 'f', 2);
     m_summary->setResults(result->compiled, result->mapping, result->assessment, images, timings);
+    if (result->spikingClusters)
+        m_summary->addSpikingClusters(*result->spikingClusters);
     if (!m_selectedLayer.isEmpty())
         showHistogramFor(m_selectedLayer);
     else if (!result->histograms.empty())

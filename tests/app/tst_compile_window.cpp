@@ -32,6 +32,8 @@
 // moc parses this file for the test class; Qt 6.4's moc cannot parse the core's X-macro headers.
 #ifndef Q_MOC_RUN
 #include "compile_job.h"
+#include "nnb/hw/profile_io.h"
+#include "test_paths.h"
 #endif
 
 using nnb::app::CompileController;
@@ -64,6 +66,7 @@ private slots:
     void selectedLayerShowsHistogram();
     void liveModeDebouncesEdits();
     void sessionAndExportRoundTrip();
+    void spikingProfileShowsClusters();
 
 private:
     template <class T>
@@ -352,6 +355,25 @@ void TestCompileWindow::sessionAndExportRoundTrip()
     QVERIFY(json.contains("\"assessment\""));
     QVERIFY(json.contains("rows: 200"));
     setConstraint("crossbar.rows", 256);
+}
+
+// A spiking profile: the summary shows the neuron-level clustering onto crossbars, validated.
+void TestCompileWindow::spikingProfileShowsClusters()
+{
+    auto tianji = nnb::hw::loadProfile(nnb::test::profileDir() / "tianji.yaml");
+    QVERIFY(tianji);
+    const nnb::hw::Profile before = m_window->profile();
+    m_window->setProfile(*tianji, QStringLiteral("tianji"));
+    const auto result = compileAndWait();
+    QVERIFY(result);
+    QVERIFY(result->spikingClusters);
+    QVERIFY(result->spikingClusters->valid);
+    QVERIFY(result->spikingClusters->clusters >= result->spikingClusters->lowerBound);
+    auto* summary = child<nnb::widgets::ResourceSummary>("resourceSummary");
+    QVERIFY2(summary->value(QStringLiteral("snn.clusters")).contains(QStringLiteral("256×256")),
+             qPrintable(summary->value(QStringLiteral("snn.clusters"))));
+    QCOMPARE(summary->value(QStringLiteral("snn.valid")), QStringLiteral("every crossbar within its limits"));
+    m_window->setProfile(before, QStringLiteral("prime"));
 }
 
 QTEST_MAIN(TestCompileWindow)

@@ -73,6 +73,27 @@ void ResourceSummary::showState(const QString& text)
     m_state->show();
 }
 
+void ResourceSummary::addSpikingClusters(const SpikingClusters& c)
+{
+    QTreeWidgetItem* top = section(tr("Spiking clusters (neuron level, LCTES'20)"));
+    if (!c.error.isEmpty()) {
+        addRow(top, QStringLiteral("snn.error"), tr("Not clustered"), c.error);
+        return;
+    }
+    addRow(top, QStringLiteral("snn.clusters"), tr("Crossbars"),
+           tr("%1 of %2×%3 (lower bound %4)").arg(formatCount(c.clusters)).arg(c.rows).arg(c.cols).arg(formatCount(c.lowerBound)),
+           tr("Neurons packed greedily (fullest crossbar first) so that each crossbar has at most %1 distinct inputs "
+              "and %2 neurons; an input shared by neurons of one crossbar uses one row.")
+               .arg(c.rows)
+               .arg(c.cols));
+    addRow(top, QStringLiteral("snn.neurons"), tr("Neurons"),
+           tr("%1 + %2 from fan-in unrolling").arg(formatCount(c.neurons)).arg(formatCount(c.intermediates)),
+           tr("A neuron with more inputs than the crossbar has rows is split into a tree of neurons that add partial sums."));
+    addRow(top, QStringLiteral("snn.valid"), tr("Validator"),
+           c.valid ? tr("every crossbar within its limits") : tr("VIOLATIONS: see Problems"),
+           tr("An independent check: every neuron in one crossbar, rows and columns within limits, every synapse realised."));
+}
+
 QTreeWidgetItem* ResourceSummary::section(const QString& title)
 {
     auto* item = new QTreeWidgetItem(m_tree, {title});

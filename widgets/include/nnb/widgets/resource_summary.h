@@ -22,6 +22,17 @@ struct MappingResult;
 
 namespace nnb::widgets {
 
+/// A spiking network's neurons packed onto crossbars (LCTES'20 clustering), for the summary.
+struct SpikingClusters {
+    qint64 neurons = 0;       ///< neurons of the original network (pooling windows included)
+    qint64 intermediates = 0; ///< added by fan-in unrolling
+    qint64 clusters = 0;      ///< crossbars used
+    qint64 lowerBound = 0;
+    int rows = 0, cols = 0;   ///< the crossbar
+    bool valid = false;       ///< every cluster passed the independent validator
+    QString error;            ///< when the network could not be clustered
+};
+
 /// The resource and cost summary of one compile: crossbars and their utilisation, cores on the
 /// mesh, energy and latency per inference, throughput, accuracy by stage and the time each step
 /// took, every figure with its unit. Rows have stable keys (value()) for tests and exports.
@@ -36,6 +47,9 @@ public:
     /// \p timings is "compile 12 ms · mapping 80 ms · assessment 1.4 s".
     void setResults(std::shared_ptr<const CompileResult> compiled, std::shared_ptr<const mapping::MappingResult> mapping,
                     std::shared_ptr<const Assessment> assessment, const QString& accuracyCaption, const QString& timings);
+    /// Appends the spiking clustering of the same compile (spiking profiles only; call after
+    /// setResults).
+    void addSpikingClusters(const SpikingClusters& clusters);
     /// Drops the figures and shows \p text (pending, cancelled, failed).
     void showState(const QString& text);
 
