@@ -75,7 +75,8 @@ struct LayerActivity {
     /// (for a readout layer, |V/(N·T) − z|). Errors of earlier layers add up here.
     double rateErrorMeanAbs = 0.0;
     /// As rateErrorMeanAbs, but y computed from this layer's measured input spike rates: the
-    /// layer's own deviation from the rate model.
+    /// layer's own deviation from the rate model (0 for a readout layer, which integrates
+    /// exactly: V = Σ_t (w·s_t + L)).
     double localRateErrorMeanAbs = 0.0;
 };
 
