@@ -373,11 +373,17 @@ private slots:
         QVERIFY(!t);
         QCOMPARE(t.error().code, nnb::Errc::InvalidArgument);
         QVERIFY2(QString::fromStdString(t.error().message).contains("maxIterationFirings"), t.error().message.c_str());
-        // 10^12 initial tokens on a single-rate ring: the max-plus matrix would not fit.
+        // 10^12 initial tokens on a single-rate ring: the max-plus matrix would not fit...
         SdfGraph h = ring({1, 1}, {1'000'000'000'000, 0});
-        t = analyzeThroughput(h);
+        AnalysisLimits matrixOnly;
+        matrixOnly.forceMaxPlusMatrix = true;
+        t = analyzeThroughput(h, matrixOnly);
         QVERIFY(!t);
         QVERIFY2(QString::fromStdString(t.error().message).contains("maxInitialTokens"), t.error().message.c_str());
+        // ... but a homogeneous graph takes the cycle-ratio path, which does not expand tokens.
+        t = analyzeThroughput(h);
+        QVERIFY2(t, t ? "" : t.error().toString().c_str());
+        QCOMPARE(str(t->period), str(frac(2, 1'000'000'000'000)));
         // A simulation whose regime needs more steps than allowed.
         SelfTimedOptions small;
         small.maxSteps = 3;
@@ -414,6 +420,29 @@ private slots:
         const auto sim = simulateSelfTimed(g);
         QVERIFY(!sim);
         QVERIFY2(QString::fromStdString(sim.error().message).contains("strongly connected"), sim.error().message.c_str());
+    }
+
+    // Homogeneous graphs: the cycle ratio on the actor graph equals the max-plus eigenvalue of
+    // the token matrix, period and unboundedness alike.
+    void cycleRatioPathEqualsMaxPlusMatrixOnHomogeneousGraphs()
+    {
+        std::mt19937_64 rng(31);
+        AnalysisLimits matrixOnly;
+        matrixOnly.forceMaxPlusMatrix = true;
+        int compared = 0;
+        for (int trial = 0; trial < 500; ++trial) {
+            const SdfGraph g = randomGraph(rng, false);
+            const auto fast = analyzeThroughput(g);
+            const auto matrix = analyzeThroughput(g, matrixOnly);
+            QCOMPARE(bool(fast), bool(matrix));
+            if (!fast)
+                continue;
+            QCOMPARE(fast->unbounded, matrix->unbounded);
+            QCOMPARE(str(fast->period), str(matrix->period));
+            QVERIFY(fast->unbounded || !fast->criticalChannels.empty());
+            ++compared;
+        }
+        QVERIFY(compared > 450);
     }
 
     void howardAgreesWithKarpOnRandomDigraphs()

@@ -51,9 +51,9 @@ class TestSnnDataflow : public QObject {
 private slots:
     void coreBoundPipeline()
     {
-        // A tick of a cluster: 256 ns. Link 0->1: 10 spikes per inference = 2.5 per tick, as 3
-        // tokens of 5/6 spike, each ceil(5/6 x (1 + 32/8) + 10) = 15 ns: 45 ns per tick. The
-        // core bounds: 256 ns per tick, 4 ticks = 1024 ns per inference.
+        // A tick of a cluster: 256 ns. Link 0->1: 10 spikes per inference = 2.5 per tick, as one
+        // token taking ceil(2.5 x (1 + 32/8) + 10) = 23 ns. The core bounds: 256 ns per tick
+        // (the buffer cycle is (256 + 23 + 256) / 3), 4 ticks = 1024 ns per inference.
         const SnnPartition s = pipeline(10);
         const TilePlacement placement = designTimePlacement(s, testProfile());
         QCOMPARE(placement.tileOf, (std::vector<int32_t>{0, 1}));
@@ -83,10 +83,10 @@ private slots:
         auto slower = clusterThroughput(s, far, testProfile(), fine);
         QVERIFY(slower);
         QCOMPARE(slower->periodNs, dataflow::Rational::make(4 * 16 * 99, 1));
-        // Coarser packets (4 tokens of 62.5 spikes, ceil(62.5 x 5 + 10) = 323 ns): fewer hops paid.
+        // The default: a tick's spikes as one token (ceil(250 x 5 + 10) = 1260 ns): one hop paid.
         auto coarse = clusterThroughput(s, designTimePlacement(s, testProfile()), testProfile());
         QVERIFY(coarse);
-        QCOMPARE(coarse->periodNs, dataflow::Rational::make(4 * 4 * 323, 1));
+        QCOMPARE(coarse->periodNs, dataflow::Rational::make(4 * 1260, 1));
     }
 
     void badPlacementIsRefused()

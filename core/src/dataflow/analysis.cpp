@@ -368,6 +368,7 @@ bool isStronglyConnected(const SdfGraph& graph)
 
 Expected<ThroughputAnalysis> analyzeThroughput(const SdfGraph& graph, const AnalysisLimits& limits, const RunContext& ctx)
 {
+    const bool forceMaxPlusMatrix = limits.forceMaxPlusMatrix;
     ThroughputAnalysis r;
     ctx.report(0, "repetition vector");
     NNB_TRY(r.repetitions, repetitionVector(graph));
@@ -375,6 +376,31 @@ Expected<ThroughputAnalysis> analyzeThroughput(const SdfGraph& graph, const Anal
         r.iterationFirings += v; // no overflow: iterationSchedule checks it first
     ctx.report(100, "deadlock check");
     NNB_TRY(const std::vector<FiringBatch> schedule, iterationSchedule(graph, r.repetitions, limits, ctx));
+    const bool homogeneous = std::all_of(graph.channels().begin(), graph.channels().end(),
+                                         [](const Channel& c) { return c.production == 1 && c.consumption == 1; });
+    if (homogeneous && !forceMaxPlusMatrix) {
+        // HSDF: the period is the maximum cycle ratio of the actor graph, each channel weighing
+        // its source's execution time over its initial tokens.
+        ctx.report(500, "maximum cycle ratio");
+        std::vector<RatioEdge> edges;
+        edges.reserve(graph.channels().size());
+        for (const Channel& c : graph.channels()) {
+            edges.push_back({c.src, c.dst, graph.actors()[static_cast<size_t>(c.src)].executionTime, c.initialTokens});
+            r.initialTokens += c.initialTokens;
+        }
+        NNB_TRY(const CycleRatio mcr, maximumCycleRatioHoward(graph.actorCount(), edges));
+        if (!mcr.hasCycle || mcr.ratio.num == 0) {
+            r.unbounded = true;
+            r.period = Rational{0, 1};
+        } else {
+            r.period = mcr.ratio;
+        }
+        for (int e : mcr.cycleEdges)
+            if (edges[static_cast<size_t>(e)].transit > 0)
+                r.criticalChannels.push_back(e);
+        ctx.report(1000, "done");
+        return r;
+    }
     ctx.report(300, "max-plus matrix");
     NNB_TRY(const MaxPlusMatrix m, iterationMatrix(graph, schedule, limits, ctx));
     r.initialTokens = m.size;

@@ -38,6 +38,8 @@ struct AnalysisLimits {
     /// Max-plus entries held at once during symbolic execution (16 bytes each: 256 MB by default;
     /// the result alone holds N x N entries when every token depends on every other).
     int64_t maxMaxPlusEntries = 16'000'000;
+    /// Use the max-plus matrix even for homogeneous graphs (tests compare the two methods).
+    bool forceMaxPlusMatrix = false;
 };
 
 /// \returns the repetition vector q (smallest positive integers with q(src)·production ==
@@ -108,6 +110,28 @@ std::vector<WeightedEdge> precedenceEdges(const MaxPlusMatrix& m);
 /// O(n²) memory): a cross-check for Howard, practical for a few thousand nodes. cycle is empty.
 [[nodiscard]] Expected<CycleMean> maximumCycleMeanKarp(int nodes, const std::vector<WeightedEdge>& edges);
 
+/// One edge of a graph for the maximum cycle ratio: from -> to with a weight (time) and a
+/// transit (tokens).
+struct RatioEdge {
+    int from = 0;
+    int to = 0;
+    int64_t weight = 0;
+    int64_t transit = 0; ///< >= 0
+};
+
+/// The maximum cycle ratio of a graph: max over cycles of Σ weight / Σ transit.
+struct CycleRatio {
+    bool hasCycle = false;       ///< false: acyclic
+    Rational ratio;              ///< exact, when hasCycle
+    std::vector<int> cycleEdges; ///< indices into the edges of one critical cycle, in order
+};
+
+/// Maximum cycle ratio by Howard's policy iteration in exact integer arithmetic (ratios are
+/// reduced fractions, potentials 128-bit integers scaled by their cycle's denominator). Works
+/// on the sparse graph itself, O(edges) per iteration. InvalidModel when a cycle has no transit
+/// (a deadlock); InvalidArgument for an edge out of range.
+[[nodiscard]] Expected<CycleRatio> maximumCycleRatioHoward(int nodes, const std::vector<RatioEdge>& edges);
+
 /// Everything analyzeThroughput finds.
 struct ThroughputAnalysis {
     std::vector<int64_t> repetitions;  ///< the repetition vector, per actor
@@ -126,7 +150,11 @@ struct ThroughputAnalysis {
 };
 
 /// Consistency, deadlock check and the iteration period of \p graph under self-timed execution
-/// with SDF3's auto-concurrency (see sdf_graph.h). \returns the first failing check's error.
+/// with SDF3's auto-concurrency (see sdf_graph.h). A homogeneous graph (every rate 1) takes a
+/// fast exact path: the maximum cycle ratio (Σ execution times / Σ initial tokens) on the actor
+/// graph itself, O(channels) per Howard iteration, instead of the max-plus matrix of its tokens
+/// (equal by the max-plus theory of HSDF graphs; the tests compare both). \returns the first
+/// failing check's error.
 [[nodiscard]] Expected<ThroughputAnalysis> analyzeThroughput(const SdfGraph& graph, const AnalysisLimits& limits = {},
                                                              const RunContext& ctx = {});
 

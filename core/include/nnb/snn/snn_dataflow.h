@@ -14,8 +14,8 @@
 //  * a "host" actor (time 0, self-loop) that injects the input spikes;
 //  * per inter-cluster channel (and host channel) carrying s spikes per inference, i.e. s/ticks
 //    per tick, a link actor with a one-token self-loop between the two clusters: a tick's spikes
-//    travel as r = min(maxTokensPerChannel, ceil(s/ticks)) tokens (packets of s/(ticks·r)
-//    spikes), each taking s/(ticks·r) × (spike latency + packet bits / link bandwidth) + hops ×
+//    travel as r = min(maxTokensPerChannel (default 1), ceil(s/ticks)) tokens (packets of
+//    s/(ticks·r) spikes), each taking s/(ticks·r) × (spike latency + packet bits / link bandwidth) + hops ×
 //    hop latency on the link;
 //  * every path holds r initial tokens (a tick in flight) and is bounded by a buffer of
 //    bufferTicks × r tokens (a reverse channel holding the free space).
@@ -46,10 +46,12 @@ struct TilePlacement {
 /// Options of the dataflow model.
 struct DataflowModelOptions {
     int ticks = 0;                     ///< per inference; 0: the profile's neuron.ticks_per_inference
-    /// A tick's spikes on one channel are grouped into at most this many packets (tokens). More
-    /// tokens model the link's pipelining more finely but grow the max-plus matrix (about
-    /// 2 × this + 1 tokens per channel).
-    int64_t maxTokensPerChannel = 4;
+    /// A tick's spikes on one channel are grouped into at most this many packets (tokens). With
+    /// 1 (the default) every rate is 1, the graph is homogeneous and its exact analysis runs on
+    /// the actor graph in O(channels) per iteration; more tokens model a link's pipelining more
+    /// finely but make the graph multi-rate (analysed through the max-plus matrix of its tokens,
+    /// much slower on large graphs).
+    int64_t maxTokensPerChannel = 1;
     /// Buffer capacity of a path in ticks' worth of tokens: 3 = the destination's double-buffered
     /// axon memory (this tick's and the next tick's spikes) plus a tick in flight on the NoC.
     int64_t bufferTicks = 3;
