@@ -213,6 +213,7 @@ Expected<void> runCompile(const CompileCommandOptions& options)
                    result.totalMilliseconds / 1000.0 + tuneSeconds + assessment->quantizeSeconds, result.totalMilliseconds,
                    tuned ? fmt::format(", tuning {:.2f} s", tuneSeconds) : std::string(), assessment->quantizeSeconds);
     }
+    std::optional<nlohmann::json> snnJson;
     if (options.snn) {
         if (!calibrationSet || compileOptions.calibrationInputs.empty())
             return makeError(Errc::InvalidArgument, "--snn needs calibration images: set --calib to at least 1");
@@ -222,7 +223,7 @@ Expected<void> runCompile(const CompileCommandOptions& options)
         sopts.images = options.evalImages;
         sopts.threads = options.threads;
         const CompileResult& spiking = tuned ? tuned->compiled : result;
-        NNB_RETURN_IF_ERROR(runSnnReport(spiking, strategy, compileOptions.calibrationInputs.front(), test, sopts));
+        NNB_TRY(snnJson, runSnnReport(spiking, strategy, compileOptions.calibrationInputs.front(), test, sopts));
     }
     if (!options.reportPath.empty()) {
         auto json = app::compileReportToJson(result, model.source, eq);
@@ -230,6 +231,8 @@ Expected<void> runCompile(const CompileCommandOptions& options)
             json["assessment"] = app::assessmentToJson(*assessment);
         if (tuned)
             json["tuning"] = app::tuningToJson(tuned->tuning);
+        if (snnJson)
+            json["snn"] = *snnJson;
         NNB_RETURN_IF_ERROR(app::writeJsonAtomically(options.reportPath, json));
         fmt::print("report {}\n", options.reportPath.string());
     }

@@ -85,7 +85,7 @@ std::vector<bool> occupancy(int tiles, double fraction)
 
 } // namespace
 
-Expected<void> runSnnReport(const CompileResult& result, const strategy::Strategy& strategy, const ir::Tensor& calibration,
+Expected<nlohmann::json> runSnnReport(const CompileResult& result, const strategy::Strategy& strategy, const ir::Tensor& calibration,
                             const data::Dataset& test, const SnnReportOptions& options)
 {
     const hw::Profile& profile = result.profile;
@@ -105,6 +105,10 @@ Expected<void> runSnnReport(const CompileResult& result, const strategy::Strateg
                snn::toString(net.normalization), calibration.shape.empty() ? 0 : calibration.shape[0], msSince(start) / 1000.0);
     for (const auto& d : net.diagnostics)
         fmt::print("{}: {}: {}\n", toString(d.severity), d.where, d.message);
+    nlohmann::json json;
+    json["network"] = {{"neurons", net.totalNeurons()}, {"synapses", net.synapses()}, {"ticks", net.ticks},
+                       {"reset", hw::toString(net.reset)}, {"weight_bits", net.weightBits},
+                       {"normalization", snn::toString(net.normalization)}};
 
     // 2. Spiking simulation: accuracy against ticks, against the float network on the same images.
     const int64_t images = options.images > 0 ? std::min(options.images, test.count) : test.count;
@@ -126,6 +130,10 @@ Expected<void> runSnnReport(const CompileResult& result, const strategy::Strateg
         ticks.addRow({std::to_string(a.ticks), fmt::format("{:.2f}", a.accuracyPercent),
                       fmt::format("{:+.2f}", a.accuracyPercent - floatResult.accuracyPercent())});
     fmt::print("{}", ticks.render());
+    json["float_accuracy_percent"] = floatResult.accuracyPercent();
+    json["images"] = run.images;
+    for (const snn::TickAccuracy& a : run.accuracy)
+        json["accuracy"].push_back({{"ticks", a.ticks}, {"accuracy_percent", a.accuracyPercent}});
     ReportTable layers({"layer", "role", "neurons", "spikes/inference", "rate", "|rate - model|", "local"});
     layers.setLeftAligned(0);
     layers.setLeftAligned(1);
@@ -137,6 +145,15 @@ Expected<void> runSnnReport(const CompileResult& result, const strategy::Strateg
                        fmt::format("{:.4f}", a.localRateErrorMeanAbs)});
     }
     fmt::print("{}simulation {:.2f} s, {} synaptic events\n", layers.render(), run.seconds, run.synapticEvents);
+    for (size_t i = 0; i < run.layers.size() && i < net.layers.size(); ++i)
+        json["layers"].push_back({{"name", run.layers[i].name},
+                                  {"role", net.layers[i].role},
+                                  {"neurons", net.layers[i].neurons},
+                                  {"spikes_per_inference", static_cast<double>(run.layers[i].totalSpikes) /
+                                                               static_cast<double>(std::max<int64_t>(run.images, 1))},
+                                  {"mean_rate", run.layers[i].meanRate},
+                                  {"rate_model_error", run.layers[i].rateErrorMeanAbs},
+                                  {"local_rate_model_error", run.layers[i].localRateErrorMeanAbs}});
 
     // 3. Neurons -> crossbar clusters, both packings, each checked by the independent validator.
     start = Clock::now();
@@ -172,6 +189,13 @@ Expected<void> runSnnReport(const CompileResult& result, const strategy::Strateg
                          std::to_string(p.unrolled.intermediates), fmt::format("{:.0f}", p.traffic.interClusterSpikes),
                          unrolling.ok() && packed.ok() ? "yes" : "NO",
                          fmt::format("{:.1f} + {:.1f} check", p.unrollMilliseconds + p.packMilliseconds, checkMs)});
+        json["partitions"].push_back({{"unrolling", snn::toString(shape)},
+                                      {"packing", snn::toString(packing)},
+                                      {"clusters", p.partition.clusters.size()},
+                                      {"lower_bound", p.lowerBound.bound},
+                                      {"intermediates", p.unrolled.intermediates},
+                                      {"inter_cluster_spikes", p.traffic.interClusterSpikes},
+                                      {"valid", unrolling.ok() && packed.ok()}});
         for (const snn::PartitionValidation* v : {&unrolling, &packed})
             for (const snn::Violation& violation : v->violations)
                 fmt::print("error: validator: {}\n", violation.message);
@@ -194,12 +218,30 @@ Expected<void> runSnnReport(const CompileResult& result, const strategy::Strateg
                                                                  : std::string(),
                t.periodNs.toString(), t.inferencesPerSecond, t.buildMilliseconds + t.analysisMilliseconds, t.critical);
 
+    json["dataflow"] = {{"actors", t.actors},
+                        {"channels", t.channels},
+                        {"mesh", {design.width, design.height}},
+                        {"period_ns_per_inference", t.periodNs.toString()},
+                        {"period_ns_per_tick", t.tickPeriodNs.toString()},
+                        {"inferences_per_second", t.inferencesPerSecond},
+                        {"critical", t.critical}};
+
     // 5. Run-time admission onto a mesh that other applications partly occupy.
     const auto n = static_cast<double>(chosen->partition.clusters.size());
     const int side = static_cast<int>(std::ceil(std::sqrt(n / std::max(0.05, 1.0 - options.occupiedFraction)))) + 1;
     const std::vector<bool> occupied = occupancy(side * side, options.occupiedFraction);
     NNB_TRY(const snn::Admission a, snn::admit(*chosen, profile, side, side, occupied, dopts));
     const auto taken = std::count(occupied.begin(), occupied.end(), true);
+    json["admission"] = {{"mesh", {side, side}},
+                         {"tiles_taken", taken},
+                         {"admitted", a.admitted},
+                         {"bind_ms", a.bindMilliseconds}};
+    if (a.admitted) {
+        json["admission"]["inferences_per_second"] = a.throughput.inferencesPerSecond;
+        json["admission"]["fraction_of_design_time"] = a.throughput.inferencesPerSecond / t.inferencesPerSecond;
+    } else {
+        json["admission"]["reason"] = a.reason;
+    }
     if (!a.admitted) {
         fmt::print("run-time admission on a {}x{} mesh with {} tiles taken: refused: {}\n", side, side, taken, a.reason);
     } else {
@@ -208,7 +250,7 @@ Expected<void> runSnnReport(const CompileResult& result, const strategy::Strateg
                    side, side, taken, side * side, a.bindMilliseconds, a.throughput.analysisMilliseconds,
                    a.throughput.inferencesPerSecond, 100.0 * a.throughput.inferencesPerSecond / t.inferencesPerSecond);
     }
-    return {};
+    return json;
 }
 
 } // namespace nnb::cli

@@ -9,6 +9,8 @@
 #include "nnb/strategy/strategy.h"
 #include "nnb/support/expected.h"
 
+#include <nlohmann/json.hpp>
+
 namespace nnb::cli {
 
 /// Options of the spiking path of `nnbridge compile --snn`.
@@ -24,9 +26,10 @@ struct SnnReportOptions {
 /// ticks and rate-model agreement per layer, the neuron graph weighted by the measured spikes,
 /// crossbar clustering with the validator and the lower bound (both packing strategies), the
 /// clusters' synchronous dataflow graph and its guaranteed throughput, and run-time admission
-/// onto a partly occupied mesh against the design-time placement. Prints tables to stdout.
-/// \returns InvalidArgument when the profile does not spike; the stages' own errors otherwise.
-[[nodiscard]] Expected<void> runSnnReport(const CompileResult& result, const strategy::Strategy& strategy,
+/// onto a partly occupied mesh against the design-time placement. Prints tables to stdout and
+/// \returns the same figures as JSON (the compile report's "snn" object); InvalidArgument when
+/// the profile does not spike; the stages' own errors otherwise.
+[[nodiscard]] Expected<nlohmann::json> runSnnReport(const CompileResult& result, const strategy::Strategy& strategy,
                                           const ir::Tensor& calibration, const data::Dataset& test,
                                           const SnnReportOptions& options);
 

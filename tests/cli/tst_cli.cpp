@@ -88,9 +88,19 @@ private slots:
     // guarantee and admission; a non-spiking profile is refused with the reason.
     void compileSnn()
     {
+        const QString report = m_dir.filePath("snn.json");
         const Run r = runCli({"compile", resource("models/mlp.onnx"), "-p", "tianji", "--snn", "--eval", "sample", "--images",
-                              "100", "--calib", "64", "--check-equivalence", "0"});
+                              "100", "--calib", "64", "--check-equivalence", "0", "--report", report});
         QCOMPARE(r.exitCode, 0);
+        QFile f(report);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto snn = QJsonDocument::fromJson(f.readAll()).object().value("snn").toObject();
+        QVERIFY(!snn.value("accuracy").toArray().isEmpty());
+        QCOMPARE(snn.value("images").toInt(), 100);
+        for (const auto& p : snn.value("partitions").toArray())
+            QVERIFY(p.toObject().value("valid").toBool() &&
+                    p.toObject().value("clusters").toInt() >= p.toObject().value("lower_bound").toInt());
+        QVERIFY(snn.value("dataflow").toObject().value("inferences_per_second").toDouble() > 0);
         for (const char* text : {"spiking accuracy against ticks", "fullest-first", "min-traffic", "guaranteed period",
                                  "run-time admission"})
             QVERIFY2(r.out.contains(text), qPrintable(r.out));
