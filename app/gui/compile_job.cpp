@@ -10,9 +10,12 @@
 #include <QThread>
 
 #include "nnb/quant/weight_quantizer.h"
+#include "nnb/snn/convert.h"
 #include "nnb/snn/neuron_graph.h"
 #include "nnb/snn/partition.h"
 #include "nnb/snn/partition_validation.h"
+#include "nnb/snn/snn_dataflow.h"
+#include "nnb/snn/spiking_network.h"
 
 namespace nnb::app {
 namespace {
@@ -146,33 +149,237 @@ std::vector<std::shared_ptr<const widgets::WeightMatrix>> tileMatrices(const ir:
     return out;
 }
 
-/// Spiking profiles: the network's neurons packed onto crossbars as the LCTES'20 compiler does
-/// (reduction-tree unrolling, fullest crossbar first), checked by the independent validator.
-widgets::SpikingClusters spikingClusters(const ir::Graph& original, const hw::Profile& profile)
+/// Images the spike estimate runs the rate model on: enough for a stable mean, few enough to
+/// keep the estimate in the tens of milliseconds.
+constexpr int64_t kSpikeEstimateImages = 32;
+/// Links drawn by the cluster view: the heaviest ones (a large network has thousands).
+constexpr size_t kMaxDrawnLinks = 80;
+
+/// Sets the spikes per inference of \p graph's nodes from the rate model of the converted
+/// network (rate × ticks, averaged over \p images), as the CLI's setMeasuredSpikes does with the
+/// spiking simulation's counts: a layer realised element for element by one core-op gets
+/// per-neuron counts, others (split over several core-ops, max-trees) the mean of their
+/// core-ops. The rate model is the limit the simulation converges to, without its seconds of
+/// ticking. \returns the number of images used.
+Expected<int64_t> setEstimatedSpikes(snn::NeuronGraph& graph, const CompileResult& compiled, const ir::Tensor& images,
+                                     const strategy::Strategy& strategy, const RunContext& ctx)
 {
-    widgets::SpikingClusters out;
-    out.rows = profile.crossbar.rows;
-    out.cols = profile.crossbar.cols;
-    auto graph = snn::buildNeuronGraph(original);
-    if (!graph) {
-        out.error = qstr(graph.error().toString());
-        return out;
+    NNB_TRY(const snn::SpikingNetwork net, snn::convert(compiled, images, snn::convertOptionsFor(strategy), ctx));
+    NNB_TRY(const snn::RateModelOutput rates, snn::rateModel(net, images));
+    const auto batch = static_cast<size_t>(std::max<int64_t>(rates.batch, 1));
+    const double ticks = net.ticks;
+    // Per core-op layer: mean spikes per inference of each neuron (a readout layer does not fire).
+    auto perNeuron = [&](const std::vector<float>& r, size_t neurons, bool spiking) {
+        std::vector<float> counts(neurons, 0.0f);
+        if (!spiking || neurons == 0 || r.size() < batch * neurons)
+            return counts;
+        for (size_t b = 0; b < batch; ++b)
+            for (size_t n = 0; n < neurons; ++n)
+                counts[n] += r[b * neurons + n];
+        for (float& c : counts)
+            c = static_cast<float>(c / static_cast<double>(batch) * ticks);
+        return counts;
+    };
+    std::map<std::string, std::pair<double, double>> meanByLayer; // layer -> (spikes, neurons)
+    std::vector<std::vector<float>> layerCounts;
+    for (size_t i = 0; i < net.layers.size() && i < rates.layerRates.size(); ++i) {
+        const snn::SpikingLayer& layer = net.layers[i];
+        layerCounts.push_back(perNeuron(rates.layerRates[i], static_cast<size_t>(layer.neurons), layer.spiking));
+        auto& [spikes, neurons] = meanByLayer[layer.layer];
+        for (float c : layerCounts.back())
+            spikes += c;
+        neurons += static_cast<double>(layer.neurons);
     }
+    const auto& layers = graph.layers();
+    for (size_t l = 0; l < layers.size(); ++l) {
+        const snn::NeuronLayer& layer = layers[l];
+        if (layer.count <= 0)
+            continue;
+        if (graph.isInput(layer.first)) {
+            if (static_cast<int64_t>(rates.inputRates.size()) == rates.batch * layer.count)
+                (void)graph.setLayerSpikeCounts(static_cast<int32_t>(l),
+                                                perNeuron(rates.inputRates, static_cast<size_t>(layer.count), true));
+            continue;
+        }
+        bool exact = false;
+        for (size_t i = 0; i < layerCounts.size(); ++i)
+            if (net.layers[i].layer == layer.name && net.layers[i].neurons == layer.count) {
+                exact = graph.setLayerSpikeCounts(static_cast<int32_t>(l), layerCounts[i]).has_value();
+                break;
+            }
+        if (exact)
+            continue;
+        const auto it = meanByLayer.find(layer.name);
+        if (it == meanByLayer.end() || it->second.second <= 0)
+            continue; // no core-op realises it: keeps the graph's default
+        const auto mean = static_cast<float>(it->second.first / it->second.second);
+        for (snn::NeuronId id = layer.first; id < layer.first + layer.count; ++id)
+            graph.setSpikes(id, mean);
+    }
+    return rates.batch;
+}
+
+/// What the cluster view draws of \p partition: every cluster on its design-time tile, its
+/// dominant layer (coloured as the core map colours it: \p mappedLayers' order first), rows,
+/// columns and spikes, and the heaviest inter-cluster links.
+std::shared_ptr<widgets::ClusterMapData> clusterMapData(const snn::SnnPartition& partition, const snn::TilePlacement& placement,
+                                                        const std::vector<std::string>& mappedLayers)
+{
+    auto data = std::make_shared<widgets::ClusterMapData>();
+    data->meshWidth = placement.width;
+    data->meshHeight = placement.height;
+    const snn::NeuronGraph& graph = partition.unrolled.graph;
+    const auto& clusters = partition.partition.clusters;
+    const snn::ClusterTraffic& traffic = partition.traffic;
+
+    // Layers with neurons, coloured by their index among the mapping's layers when it has them.
+    std::map<int32_t, int> viewLayerOf; // graph layer -> index into data->layers
+    int nextColor = static_cast<int>(mappedLayers.size());
+    for (size_t l = 0; l < graph.layers().size(); ++l) {
+        const snn::NeuronLayer& layer = graph.layers()[l];
+        if (layer.count > 0 && graph.isInput(layer.first))
+            continue;
+        const auto mapped = std::find(mappedLayers.begin(), mappedLayers.end(), layer.name);
+        const int color = mapped != mappedLayers.end() ? static_cast<int>(mapped - mappedLayers.begin()) : nextColor++;
+        viewLayerOf.emplace(static_cast<int32_t>(l), static_cast<int>(data->layers.size()));
+        data->layers.push_back({qstr(layer.name), color, 0});
+    }
+
+    data->tiles.resize(clusters.size());
+    for (size_t c = 0; c < clusters.size(); ++c) {
+        widgets::ClusterTile& tile = data->tiles[c];
+        tile.cluster = static_cast<int>(c);
+        const int32_t at = c < placement.tileOf.size() ? placement.tileOf[c] : -1;
+        tile.x = at >= 0 ? at % placement.width : -1;
+        tile.y = at >= 0 ? at / placement.width : -1;
+        tile.neurons = static_cast<int>(clusters[c].neurons.size());
+        tile.inputs = static_cast<int>(clusters[c].inputs.size());
+        std::map<int32_t, int> perLayer;
+        for (snn::NeuronId n : clusters[c].neurons) {
+            ++perLayer[graph.layerOf(n)];
+            if (graph.kind(n) == snn::NeuronKind::Intermediate)
+                ++tile.intermediates;
+        }
+        const auto dominant = std::max_element(perLayer.begin(), perLayer.end(),
+                                               [](const auto& a, const auto& b) { return a.second < b.second; });
+        if (dominant != perLayer.end()) {
+            const auto v = viewLayerOf.find(dominant->first);
+            tile.layer = v != viewLayerOf.end() ? v->second : -1;
+        }
+        if (tile.layer >= 0)
+            ++data->layers[static_cast<size_t>(tile.layer)].clusters;
+        tile.layersMixed = static_cast<int>(perLayer.size());
+        tile.spikesIn = c < traffic.hostSpikes.size() ? traffic.hostSpikes[c] : 0.0;
+        tile.spikesLocal = c < traffic.localSpikes.size() ? traffic.localSpikes[c] : 0.0;
+    }
+
+    // Links between tiles; every cluster has its own tile, so a directed cluster pair is a tile pair.
+    std::map<std::pair<int, int>, double> byTiles;
+    for (const snn::ClusterEdge& e : traffic.edges) {
+        data->tiles[static_cast<size_t>(e.dst)].spikesIn += e.spikes;
+        data->tiles[static_cast<size_t>(e.src)].spikesOut += e.spikes;
+        const auto tileOf = [&](int32_t c) { return static_cast<int>(placement.tileOf[static_cast<size_t>(c)]); };
+        byTiles[{tileOf(e.src), tileOf(e.dst)}] += e.spikes;
+    }
+    for (const auto& [pair, spikes] : byTiles)
+        data->links.push_back({pair.first, pair.second, spikes});
+    std::stable_sort(data->links.begin(), data->links.end(),
+                     [](const widgets::ClusterLink& a, const widgets::ClusterLink& b) { return a.spikes > b.spikes; });
+    data->linksTotal = static_cast<int>(data->links.size());
+    if (data->links.size() > kMaxDrawnLinks)
+        data->links.resize(kMaxDrawnLinks);
+    data->interClusterSpikes = traffic.interClusterSpikes;
+    data->hostSpikes = traffic.hostInputSpikes;
+    return data;
+}
+
+/// The spiking figures of one compile: the summary's counts and the cluster view's data.
+struct SpikingOutcome {
+    widgets::SpikingClusters summary;
+    std::shared_ptr<const widgets::ClusterMapData> map;
+};
+
+/// Spiking profiles: the network's neurons packed onto crossbars as the LCTES'20 compiler does
+/// (reduction-tree unrolling, fullest crossbar first), checked by the independent validator,
+/// placed on the mesh at design time and analysed as a synchronous dataflow graph for its
+/// guaranteed throughput (the reference flow is app/cli/snn_report.cpp). Spikes per inference
+/// are estimated with the converted network's rate model on a few calibration images: the
+/// spiking simulation would take seconds. Failures are recorded in the outcome; only a cancel
+/// is returned as an error.
+Expected<SpikingOutcome> spikingClusters(const ir::Graph& original, const CompileResult& compiled,
+                                         const data::Dataset& calibration, const strategy::Strategy& strategy,
+                                         const mapping::MappingResult* mapping, const RunContext& ctx)
+{
+    const auto start = Clock::now();
+    const hw::Profile& profile = compiled.profile;
+    SpikingOutcome out;
+    widgets::SpikingClusters& summary = out.summary;
+    summary.rows = profile.crossbar.rows;
+    summary.cols = profile.crossbar.cols;
+    auto failed = [&](const Error& error) -> Expected<SpikingOutcome> {
+        if (error.code == Errc::Cancelled)
+            return tl::unexpected(error);
+        summary.error = qstr(error.toString());
+        auto map = std::make_shared<widgets::ClusterMapData>();
+        map->profileId = qstr(profile.id);
+        map->error = summary.error;
+        out.map = std::move(map);
+        return out;
+    };
+    auto graph = snn::buildNeuronGraph(original);
+    if (!graph)
+        return failed(graph.error());
+
+    QString spikeSource;
+    const ir::Tensor images = calibration.batch(0, std::min(calibration.count, kSpikeEstimateImages));
+    if (auto estimated = setEstimatedSpikes(*graph, compiled, images, strategy, ctx)) {
+        spikeSource = QObject::tr("estimated with the converted network's rate model on %1 calibration images "
+                                  "(the spiking simulation runs in nnbridge compile --snn)")
+                          .arg(*estimated);
+    } else if (estimated.error().code == Errc::Cancelled) {
+        return tl::unexpected(estimated.error());
+    } else {
+        spikeSource = QObject::tr("not measured, 1 per neuron (the conversion failed: %1)")
+                          .arg(qstr(estimated.error().message));
+    }
+
     snn::PartitionOptions options;
     options.rows = profile.crossbar.rows;
     options.cols = profile.crossbar.cols;
     options.unroll = snn::UnrollShape::Tree;
-    auto partition = snn::partitionNeurons(*graph, options);
-    if (!partition) {
-        out.error = qstr(partition.error().toString());
-        return out;
+    auto partition = snn::partitionNeurons(*graph, options, ctx);
+    if (!partition)
+        return failed(partition.error());
+    summary.neurons = graph->numNeurons();
+    summary.intermediates = partition->unrolled.intermediates;
+    summary.clusters = static_cast<qint64>(partition->partition.clusters.size());
+    summary.lowerBound = partition->lowerBound.bound;
+    summary.valid = snn::validateUnrolling(*graph, partition->unrolled).ok() &&
+                    snn::validatePartition(partition->unrolled.graph, partition->partition, options.rows, options.cols).ok();
+
+    const snn::TilePlacement placement = snn::designTimePlacement(*partition, profile);
+    auto map = clusterMapData(*partition, placement, mapping ? mapping->tiles.layers : std::vector<std::string>{});
+    map->profileId = qstr(profile.id);
+    map->profileCores = profile.chip.cores;
+    map->rows = summary.rows;
+    map->cols = summary.cols;
+    map->neurons = summary.neurons;
+    map->intermediates = summary.intermediates;
+    map->lowerBound = summary.lowerBound;
+    map->valid = summary.valid;
+    map->spikeSource = spikeSource;
+    map->ticks = profile.neuron.ticksPerInference; // the dataflow model's default (DataflowModelOptions::ticks = 0)
+    if (auto throughput = snn::clusterThroughput(*partition, placement, profile, {}, ctx)) {
+        map->periodNs = throughput->periodNs.toDouble();
+        map->inferencesPerSecond = throughput->inferencesPerSecond;
+        map->critical = qstr(throughput->critical);
+    } else if (throughput.error().code == Errc::Cancelled) {
+        return tl::unexpected(throughput.error());
+    } else {
+        map->throughputError = qstr(throughput.error().message);
     }
-    out.neurons = graph->numNeurons();
-    out.intermediates = partition->unrolled.intermediates;
-    out.clusters = static_cast<qint64>(partition->partition.clusters.size());
-    out.lowerBound = partition->lowerBound.bound;
-    out.valid = snn::validateUnrolling(*graph, partition->unrolled).ok() &&
-                snn::validatePartition(partition->unrolled.graph, partition->partition, options.rows, options.cols).ok();
+    map->milliseconds = secondsSince(start) * 1000.0;
+    out.map = std::move(map);
     return out;
 }
 
@@ -267,9 +474,18 @@ Expected<std::shared_ptr<const CompileSnapshot>> runCompileJob(const CompileRequ
     } else {
         snapshot->mappingError = mapped.error().toString();
     }
-    if (request.profile.isSpiking())
-        snapshot->spikingClusters = spikingClusters(request.model->graph, request.profile);
     snapshot->mappingSeconds = secondsSince(t);
+    if (request.profile.isSpiking()) {
+        ctx.report(300, "Clustering spiking neurons onto crossbars");
+        t = Clock::now();
+        auto spiking = spikingClusters(request.model->graph, *snapshot->compiled, calibration, request.strategy,
+                                       snapshot->mapping.get(), subContext(ctx, 300, 300, "Clustering spiking neurons"));
+        if (!spiking)
+            return cancelled(); // every other failure is recorded in the outcome
+        snapshot->spikingClusters = std::move(spiking->summary);
+        snapshot->clusterMap = std::move(spiking->map);
+        snapshot->clusterSeconds = secondsSince(t);
+    }
 
     // 3. Accuracy: quantisation and the bit-accurate simulation on a few test images.
     t = Clock::now();

@@ -24,6 +24,7 @@
 #include "nnb/strategy/strategy.h"
 #include "nnb/support/expected.h"
 #include "nnb/support/run_context.h"
+#include "nnb/widgets/cluster_map_data.h"
 #include "nnb/widgets/resource_summary.h"
 #include "nnb/widgets/weight_data.h"
 
@@ -72,7 +73,11 @@ struct CompileSnapshot {
     std::vector<std::shared_ptr<const widgets::WeightMatrix>> tileMatrices;
     /// Spiking profiles: the neuron-level clustering onto crossbars (LCTES'20).
     std::optional<widgets::SpikingClusters> spikingClusters;
+    /// Spiking profiles: the clusters on the mesh, their spike traffic and the guaranteed
+    /// throughput, for the cluster view (its error set when clustering failed).
+    std::shared_ptr<const widgets::ClusterMapData> clusterMap;
     double compileSeconds = 0, mappingSeconds = 0, assessSeconds = 0, totalSeconds = 0;
+    double clusterSeconds = 0; ///< spiking clusters: spike estimate, partition, placement and dataflow analysis
 
     /// \returns the histogram data of layer \p layer, or nullptr.
     std::shared_ptr<const widgets::WeightHistogramData> histogram(const std::string& layer) const;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// nnbridge-gui: the desktop application. Usage: nnbridge-gui [model.onnx]
+// nnbridge-gui: the desktop application. Usage: nnbridge-gui [--profile <id|file>] [model.onnx]
+#include <filesystem>
 #include <functional>
+#include <system_error>
 #include <memory>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "nnb/strategy/strategy.h"
 #include "nnb/widgets/core_map_view.h"
 #include "nnb/widgets/network_view.h"
+#include "resource_paths.h"
 #include "settings.h"
 
 namespace {
@@ -86,11 +89,19 @@ void scheduleViewScreenshots(nnb::app::MainWindow& window, const QString& direct
                 return;
             }
     };
-    shots->push_back({"main-window.png", 0, "constraintsDock", [raise] { raise("summaryDock"); }});
-    shots->push_back({"core-map.png", 1, "summaryDock", openCore});
-    shots->push_back({"layer-error.png", 2, "accuracyDock", {}});
+    // Tabs by their view, so adding a tab does not shift the shots.
+    auto tabOf = [w](const char* view) {
+        auto* widget = w->findChild<QWidget*>(QString::fromLatin1(view));
+        for (QWidget* at = widget; at; at = at->parentWidget())
+            if (const int index = w->tabs()->indexOf(at); index >= 0)
+                return index;
+        return 0;
+    };
+    shots->push_back({"main-window.png", tabOf("networkView"), "constraintsDock", [raise] { raise("summaryDock"); }});
+    shots->push_back({"core-map.png", tabOf("coreMapView"), "summaryDock", openCore});
+    shots->push_back({"layer-error.png", tabOf("layerErrorChart"), "accuracyDock", {}});
     // Weight bits 4..8 x crossbar size 64..256 of the shipped LeNet on prime, 300 images a point.
-    shots->push_back({"tradeoffs.png", 4, "summaryDock", [w] {
+    shots->push_back({"tradeoffs.png", tabOf("sweepView"), "summaryDock", [w] {
                           nnb::widgets::SweepSetup setup = w->sweepView()->setup();
                           setup.testImages = 300;
                           w->sweepView()->setSetup(setup);
@@ -98,7 +109,7 @@ void scheduleViewScreenshots(nnb::app::MainWindow& window, const QString& direct
                       },
                       /*waitForCompile=*/false, /*waitForSweep=*/true});
     // 4-bit weights with one scale per layer: the few levels the hardware keeps are visible.
-    shots->push_back({"weight-histogram.png", 3, "strategyDock", [w, selectGemm] {
+    shots->push_back({"weight-histogram.png", tabOf("weightHistogram"), "strategyDock", [w, selectGemm] {
                           nnb::strategy::Strategy coarse = w->strategy();
                           coarse.quantization.weightBits = 4;
                           coarse.quantization.granularity = nnb::strategy::WeightGranularity::PerTensor;
@@ -109,13 +120,21 @@ void scheduleViewScreenshots(nnb::app::MainWindow& window, const QString& direct
                       /*waitForCompile=*/true});
     // A chip too small for the network: 32 x 32 crossbars on a 4 x 4 mesh. The compile's and the
     // mapping's diagnostics fill the Problems dock.
-    shots->push_back({"problems-log.png", 0, "problemsDock", [w, raise] {
+    shots->push_back({"problems-log.png", tabOf("networkView"), "problemsDock", [w, raise] {
                           raise("constraintsDock");
                           nnb::hw::Profile small = w->profile();
                           small.crossbar.rows = small.crossbar.cols = 32;
                           small.chip.meshWidth = small.chip.meshHeight = 4;
                           small.chip.cores = 16;
                           w->setProfile(small, QStringLiteral("prime (edited)"));
+                          w->compile();
+                      },
+                      /*waitForCompile=*/true});
+    // The shipped LeNet on the spiking tianji: its neurons' crossbar clusters on the mesh.
+    shots->push_back({"spiking-clusters.png", tabOf("clusterMapView"), "summaryDock", [w] {
+                          const auto file = nnb::app::profileDir() / "tianji.yaml";
+                          if (auto tianji = nnb::app::loadProfileSpec("tianji"))
+                              w->setProfile(*tianji, QString::fromStdString(file.string()));
                           w->compile();
                       },
                       /*waitForCompile=*/true});
@@ -189,6 +208,11 @@ int main(int argc, char** argv)
                                    QStringLiteral("directory"));
     viewsOption.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(viewsOption);
+    QCommandLineOption profileOption(QStringLiteral("profile"),
+                                     QStringLiteral("Start with hardware profile <profile>: a shipped id (prime, tianji, ...) "
+                                                    "or a YAML file."),
+                                     QStringLiteral("profile"));
+    parser.addOption(profileOption);
     parser.process(app);
 
     const QString screenshotFile = parser.value(screenshotOption);
@@ -206,6 +230,21 @@ int main(int argc, char** argv)
         QDir().mkpath(viewsDirectory);
         window.resize(1600, 1000);
         scheduleViewScreenshots(window, QDir::current().absoluteFilePath(viewsDirectory));
+    }
+    if (parser.isSet(profileOption)) {
+        const std::string spec = parser.value(profileOption).toStdString();
+        auto profile = nnb::app::loadProfileSpec(spec);
+        if (!profile) {
+            qCritical("nnbridge-gui: %s", profile.error().toString().c_str());
+            return 2;
+        }
+        // The picker lists profiles by file: name the file (as loadProfileSpec found it) so the
+        // picker shows the choice.
+        std::error_code ec;
+        const QString source = std::filesystem::is_regular_file(spec, ec)
+                                   ? QDir::current().absoluteFilePath(parser.value(profileOption))
+                                   : QString::fromStdString((nnb::app::profileDir() / (spec + ".yaml")).string());
+        window.setProfile(*profile, source);
     }
     window.show();
 

@@ -37,6 +37,7 @@
 #include "nnb/hw/profile_io.h"
 #include "nnb/strategy/strategy_io.h"
 #include "nnb/widgets/accuracy_panel.h"
+#include "nnb/widgets/cluster_map_view.h"
 #include "nnb/widgets/core_map_view.h"
 #include "nnb/widgets/formatting.h"
 #include "nnb/widgets/layer_error_chart.h"
@@ -85,6 +86,20 @@ QString sentenceCase(QString text)
 QString errorText(const Error& error)
 {
     return QString::fromStdString(error.toString());
+}
+
+/// "ReLU", "LIF", "IF": how the docs name the profile's neuron models.
+QString neuronModelName(hw::NeuronModel model)
+{
+    switch (model) {
+    case hw::NeuronModel::Relu:
+        return QStringLiteral("ReLU");
+    case hw::NeuronModel::Lif:
+        return QStringLiteral("leaky integrate-and-fire");
+    case hw::NeuronModel::If:
+        return QStringLiteral("integrate-and-fire");
+    }
+    return QString::fromLatin1(hw::toString(model));
 }
 
 widgets::Severity toWidgetSeverity(nnb::Severity severity)
@@ -160,6 +175,14 @@ MainWindow::MainWindow(Settings* settings, QWidget* parent)
     mapSplitter->setStretchFactor(0, 3);
     mapSplitter->setStretchFactor(1, 2);
     m_tabs->addTab(mapSplitter, tr("Core map"));
+    // Next to the core map: the same chip seen at the neuron level. Always enabled, so a
+    // non-spiking compile explains which profiles fill it instead of a silently greyed tab.
+    m_clusterMap = new widgets::ClusterMapView(this);
+    m_clusterMap->setObjectName(QStringLiteral("clusterMapView"));
+    m_tabs->addTab(m_clusterMap, tr("Spiking clusters"));
+    m_tabs->setTabToolTip(m_tabs->count() - 1,
+                          tr("Spiking profiles: the neurons packed onto crossbar clusters (LCTES'20) on the mesh, their "
+                             "spike traffic and the guaranteed throughput"));
 
     m_errorChart = new widgets::LayerErrorChart(this);
     m_errorChart->setObjectName(QStringLiteral("layerErrorChart"));
@@ -791,6 +814,12 @@ void MainWindow::onCompileResult(std::shared_ptr<const CompileSnapshot> result)
     m_coreMap->setMapping(result->mapping, result->mapping ? QString()
                                                            : tr("Mapping failed: %1").arg(QString::fromStdString(result->mappingError)));
     m_heatmap->setMatrix(nullptr);
+    if (result->clusterMap)
+        m_clusterMap->setClusters(result->clusterMap);
+    else
+        m_clusterMap->setClusters(nullptr, tr("Spiking clusters are shown for spiking profiles (e.g. tianji); this profile "
+                                              "(%1) uses %2 neurons.")
+                                               .arg(profileName, neuronModelName(compiled.profile.neuron.model)));
     m_errorChart->setAssessment(result->assessment, tr("%1 on %2, measured on the %3.")
                                                         .arg(QFileInfo(QString::fromStdString(result->model->source)).fileName(),
                                                              QString::fromStdString(compiled.profile.name), images),

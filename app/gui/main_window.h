@@ -30,6 +30,7 @@ struct Strategy;
 
 namespace nnb::widgets {
 class AccuracyPanel;
+class ClusterMapView;
 class CoreMapView;
 class LayerErrorChart;
 class LogView;
@@ -128,7 +129,7 @@ public:
     /// Writes the edited profile as YAML to \p path (atomically) and adds it to the picker.
     bool saveProfileAs(const QString& path);
 
-    /// The central tabs (Network, Core map, Layer error, Weights).
+    /// The central tabs (Network, Core map, Spiking clusters, Layer error, Weights, Tradeoffs).
     QTabWidget* tabs() const { return m_tabs; }
 
 signals:
@@ -207,6 +208,7 @@ private:
 
     QTabWidget* m_tabs = nullptr;
     widgets::CoreMapView* m_coreMap = nullptr;
+    widgets::ClusterMapView* m_clusterMap = nullptr;
     widgets::WeightHeatmap* m_heatmap = nullptr;
     widgets::LayerErrorChart* m_errorChart = nullptr;
     widgets::WeightHistogramView* m_histogram = nullptr;

@@ -2,12 +2,14 @@
 // The compile workflow of the main window on the offscreen platform: the shipped model loads and
 // compiles, a changed constraint gives new numbers in the core map, the error chart and the
 // summary; a running compile cancels; a superseded compile never paints; the GUI thread stays
-// responsive while compiling; a click on a core shows its crossbar; live mode debounces.
+// responsive while compiling; a click on a core shows its crossbar; live mode debounces; a
+// spiking profile fills the Spiking clusters tab.
 //
 // One window serves every test (the default job runs once). Compiles measure the accuracy on
 // 200 test images to keep the test short; the application's default is 1,000.
 #include <algorithm>
 #include <memory>
+#include <set>
 
 #include <QElapsedTimer>
 #include <QLabel>
@@ -21,7 +23,9 @@
 #include <QtTest>
 
 #include "main_window.h"
+#include "nnb/widgets/cluster_map_view.h"
 #include "nnb/widgets/core_map_view.h"
+#include "nnb/widgets/formatting.h"
 #include "nnb/widgets/layer_error_chart.h"
 #include "nnb/widgets/network_table_model.h"
 #include "nnb/widgets/network_view.h"
@@ -357,7 +361,9 @@ void TestCompileWindow::sessionAndExportRoundTrip()
     setConstraint("crossbar.rows", 256);
 }
 
-// A spiking profile: the summary shows the neuron-level clustering onto crossbars, validated.
+// A spiking profile: the summary shows the neuron-level clustering onto crossbars, validated;
+// the Spiking clusters tab draws the same clusters on the mesh with their traffic and the
+// guaranteed throughput. Back on prime, the tab explains that only spiking profiles fill it.
 void TestCompileWindow::spikingProfileShowsClusters()
 {
     auto tianji = nnb::hw::loadProfile(nnb::test::profileDir() / "tianji.yaml");
@@ -373,7 +379,55 @@ void TestCompileWindow::spikingProfileShowsClusters()
     QVERIFY2(summary->value(QStringLiteral("snn.clusters")).contains(QStringLiteral("256×256")),
              qPrintable(summary->value(QStringLiteral("snn.clusters"))));
     QCOMPARE(summary->value(QStringLiteral("snn.valid")), QStringLiteral("every crossbar within its limits"));
+
+    // The cluster view: the same clusters, each on its own tile inside the mesh.
+    const auto& map = result->clusterMap;
+    QVERIFY(map);
+    QVERIFY2(map->error.isEmpty(), qPrintable(map->error));
+    auto* view = child<nnb::widgets::ClusterMapView>("clusterMapView");
+    QCOMPARE(view->clusters(), map);
+    QCOMPARE(static_cast<qint64>(map->tiles.size()), result->spikingClusters->clusters);
+    QVERIFY2(summary->value(QStringLiteral("snn.clusters")).startsWith(nnb::widgets::formatCount(map->tiles.size()) + QLatin1Char(' ')),
+             qPrintable(summary->value(QStringLiteral("snn.clusters"))));
+    QVERIFY(map->meshWidth * map->meshHeight >= static_cast<int>(map->tiles.size()));
+    std::set<std::pair<int, int>> tiles;
+    for (const nnb::widgets::ClusterTile& t : map->tiles) {
+        QVERIFY2(t.x >= 0 && t.x < map->meshWidth && t.y >= 0 && t.y < map->meshHeight, "a cluster outside the mesh");
+        QVERIFY2(tiles.insert({t.x, t.y}).second, "two clusters on one tile");
+        QVERIFY(t.neurons > 0 && t.neurons <= map->cols);
+        QVERIFY(t.inputs > 0 && t.inputs <= map->rows);
+        QVERIFY(t.layer >= 0 && t.layer < static_cast<int>(map->layers.size()));
+    }
+    QCOMPARE(view->usedTiles(), static_cast<int>(map->tiles.size()));
+    QVERIFY2(view->titleText().contains(QStringLiteral(" clusters of 256×256 (lower bound ")), qPrintable(view->titleText()));
+    QVERIFY2(view->titleText().contains(QStringLiteral("all valid; guaranteed ")), qPrintable(view->titleText()));
+    // The dataflow guarantee and spikes estimated from the network's activations, not the default.
+    QVERIFY(map->inferencesPerSecond > 0);
+    QVERIFY(map->periodNs > 0);
+    QVERIFY(!map->critical.isEmpty());
+    QCOMPARE(map->ticks, tianji->neuron.ticksPerInference);
+    QVERIFY2(map->spikeSource.startsWith(QStringLiteral("estimated")), qPrintable(map->spikeSource));
+    QVERIFY(map->hostSpikes > 0);
+    QVERIFY(map->interClusterSpikes > 0);
+    QVERIFY(!map->links.empty() && map->links.size() <= static_cast<size_t>(map->linksTotal));
+    QVERIFY(map->links.front().spikes >= map->links.back().spikes);
+    // Generous: the release build takes well under 0.2 s; this catches a runaway (the spiking
+    // simulation slipping into the GUI compile) without flaking on a loaded machine.
+    qInfo("spiking clusters of the shipped LeNet on tianji: %.1f ms in the compile job", result->clusterSeconds * 1000);
+    QVERIFY2(result->clusterSeconds < 3.0, qPrintable(QString::number(result->clusterSeconds)));
+    m_window->tabs()->setCurrentWidget(view);
+    QVERIFY(!view->grab().isNull());
+    QVERIFY(view->tileRect(0).width() > 0);
+
     m_window->setProfile(before, QStringLiteral("prime"));
+    const auto prime = compileAndWait();
+    QVERIFY(prime);
+    QVERIFY(!prime->clusterMap);
+    QVERIFY(!view->clusters());
+    QVERIFY2(view->titleText().startsWith(QStringLiteral("Spiking clusters are shown for spiking profiles (e.g. tianji)")),
+             qPrintable(view->titleText()));
+    QVERIFY2(view->titleText().contains(QStringLiteral("uses ReLU neurons")), qPrintable(view->titleText()));
+    m_window->tabs()->setCurrentIndex(0);
 }
 
 QTEST_MAIN(TestCompileWindow)
