@@ -15,6 +15,7 @@
 #include "nnb/ir/printer.h"
 #include "nnb/onnx/import.h"
 #include "nnb/passes/pipeline.h"
+#include "nnb/snn/convert.h"
 #include "nnb/strategy/strategy_io.h"
 #include "report_json.h"
 #include "report_table.h"
@@ -223,6 +224,8 @@ Expected<void> runCompile(const CompileCommandOptions& options)
         sopts.images = options.evalImages;
         sopts.threads = options.threads;
         const CompileResult& spiking = tuned ? tuned->compiled : result;
+        if (tuned) // the tuned weights run on the grids they were tuned on
+            sopts.activationScales = snn::tuningActivationScales(*tuned->tuning.tuned, tuned->tuning.layers);
         NNB_TRY(snnJson, runSnnReport(spiking, strategy, compileOptions.calibrationInputs.front(), test, sopts));
     }
     if (!options.reportPath.empty()) {

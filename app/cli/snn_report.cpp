@@ -98,6 +98,7 @@ Expected<nlohmann::json> runSnnReport(const CompileResult& result, const strateg
     snn::ConvertOptions copts = snn::convertOptionsFor(strategy);
     copts.ticks = options.ticks;
     copts.threads = options.threads;
+    copts.activationScales = options.activationScales;
     NNB_TRY(const snn::SpikingNetwork net, addContext(snn::convert(result, calibration, copts), "--snn conversion"));
     fmt::print("\nspiking network for {}: {} neurons, {} synapses, {} ticks, {} reset, {}-bit weights, normalised by {}, "
                "calibrated on {} images ({:.2f} s)\n",

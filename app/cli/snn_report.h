@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "nnb/compile.h"
 #include "nnb/data/dataset.h"
@@ -19,6 +21,8 @@ struct SnnReportOptions {
     int64_t images = 0;               ///< test images simulated (0: all)
     double occupiedFraction = 0.25;   ///< tiles already taken in the run-time admission example
     int threads = 0;
+    /// The tuning's activation scales (snn::tuningActivationScales) when the network was tuned.
+    std::map<std::string, double> activationScales;
 };
 
 /// The spiking path after a compile for an integrate-and-fire profile: ANN->SNN conversion

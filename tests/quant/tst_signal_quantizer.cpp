@@ -175,6 +175,37 @@ private slots:
         QCOMPARE(q.quantize(std::numeric_limits<float>::quiet_NaN()), q.zeroPoint);
     }
 
+    // Spike counts over T ticks: T + 1 levels, not a power of two.
+    void rateCodesOfASpikeCount()
+    {
+        const SignalQuant q = SignalQuant::fromRangeCodes({0.0f, 2.0f}, 64, false);
+        QCOMPARE(q.qmax, 64);
+        QCOMPARE(q.qmin, 0);
+        QCOMPARE(q.bits, 7);
+        QCOMPARE(q.zeroPoint, 0);
+        QCOMPARE(q.scale, 2.0f / 64.0f);
+        QCOMPARE(q.quantize(1.0f), 32);
+        QCOMPARE(q.quantize(5.0f), 64);
+        QCOMPARE(q.quantize(-1.0f), 0);
+        for (int32_t c = 0; c <= 64; ++c)
+            QCOMPARE(q.quantize(q.dequantize(c)), c);
+        const SignalQuant s = SignalQuant::fromRangeCodes({-1.0f, 3.0f}, 100, true);
+        QCOMPARE(s.qmax, 100);
+        QCOMPARE(s.qmin, -100);
+        QCOMPARE(s.bits, 8);
+        QCOMPARE(s.scale, 3.0f / 100.0f);
+        // A power-of-two grid is the same quantiser as fromRange's.
+        for (bool isSigned : {false, true}) {
+            const SignalQuant a = SignalQuant::fromRange({-0.5f, 1.5f}, 6, isSigned);
+            const SignalQuant b = SignalQuant::fromRangeCodes({-0.5f, 1.5f}, a.qmax, isSigned);
+            QCOMPARE(b.bits, a.bits);
+            QCOMPARE(b.qmax, a.qmax);
+            QCOMPARE(b.qmin, a.qmin);
+            QCOMPARE(b.scale, a.scale);
+            QCOMPARE(b.zeroPoint, a.zeroPoint);
+        }
+    }
+
     void roundsHalfAwayFromZero()
     {
         const SignalQuant q = SignalQuant::fromRange({-7.0f, 7.0f}, 4, true); // scale 1

@@ -182,6 +182,54 @@ private slots:
         }
     }
 
+    // A spiking profile sends each signal as its spike count over T ticks: every quantiser has
+    // the codes 0..T of the rate model (not the 1-bit per-tick width of signals.input_bits), the
+    // crossbars read 7-bit counts one tick-bit at a time, and with those grids LeNet on tianji
+    // stays near float on the 1,000 sample images (with 1-bit codes it fell to 10.7 %).
+    void spikingSignalsAreSpikeCounts()
+    {
+        const hw::Profile p = profile("tianji");
+        QCOMPARE(p.rateCodeMax(), 64);
+        QCOMPARE(p.inputCodeBits(), 7);
+        QCOMPARE(sim::CrossbarConfig::fromProfile(p).inputBits, 7);
+        QCOMPARE(profile("tianji", {"neuron.ticks_per_inference=255"}).inputCodeBits(), 8);
+        QCOMPARE(profile("tianji", {"neuron.ticks_per_inference=256"}).inputCodeBits(), 9);
+        QCOMPARE(profile("prime").rateCodeMax(), 0);
+        QCOMPARE(profile("prime").inputCodeBits(), profile("prime").io.inputBits);
+        // The tuner emulates the same grid; its saturating output quantiser is the rate model's
+        // upper clamp in each layer's own units, so the neuron stays relu (no clamp at 1).
+        const tune::HardwareQuant hw = hardwareQuantFor(p, strategy::Strategy{});
+        QCOMPARE(hw.rateCodeMax, 64);
+        QCOMPARE(hw.inputBits, 7);
+        QCOMPARE(hw.outputBits, 7);
+        QVERIFY(!hw.rampNeuron);
+        QCOMPARE(hardwareQuantFor(profile("prime"), strategy::Strategy{}).rateCodeMax, 0);
+
+        Loaded l = compileShipped("lenet.onnx", p);
+        auto net = sim::quantizeNetwork(*l.compiled.compiled, p, {}, l.calibration);
+        QVERIFY2(net, net ? "" : net.error().message.c_str());
+        QVERIFY(!net->coreOps.empty());
+        for (const sim::CoreOpQuant& q : net->coreOps) {
+            QCOMPARE(q.input.qmax, 64);
+            QCOMPARE(q.input.bits, 7);
+            if (q.output)
+                QCOMPARE(q.output->qmax, 64);
+        }
+        for (const sim::AccumulateQuant& a : net->accumulates)
+            QCOMPARE(a.output.qmax, 64);
+
+        AssessOptions o;
+        o.layerImages = 16;
+        auto a = assess(l.compiled, l.test, l.calibration, o);
+        QVERIFY2(a, a ? "" : a.error().message.c_str());
+        const double floatAcc = a->stage("float")->accuracyPercent;
+        for (const char* stage : {"io-quant", "bit-accurate"}) {
+            const double acc = a->stage(stage)->accuracyPercent;
+            qInfo("tianji LeNet %s: %.2f %% (float %.2f %%)", stage, acc, floatAcc);
+            QVERIFY2(floatAcc - acc <= 1.0, qPrintable(QString("%1: %2 → %3").arg(stage).arg(floatAcc).arg(acc)));
+        }
+    }
+
     // Data re-encoding of the logits over 4 neurons with 4-bit outputs: the host's mean of the
     // quantised copies is the logit on a grid 4 times finer (Hermite's identity), the
     // copies cost 4x the output columns, and the integer simulation agrees with the float graph.

@@ -17,6 +17,7 @@
 #include "nnb/snn/convert.h"
 #include "nnb/snn/spiking_sim.h"
 #include "shipped_profile.h"
+#include "nnb/quant/signal_quantizer.h"
 #include "test_paths.h"
 
 using namespace nnb;
@@ -125,6 +126,31 @@ private slots:
         QCOMPARE(net->outputNeurons, std::vector<int32_t>{static_cast<int32_t>(out.firstNeuron)});
         QCOMPARE(net->layerOf(out.firstNeuron), 1);
         QCOMPARE(net->layerOf(0), -1);
+    }
+
+    // Scales a tuning calibrated replace the calibration's for the values they name (the tuned
+    // network then runs on the grids it was tuned on); a readout layer keeps its own.
+    void tunedActivationScalesReplaceCalibration()
+    {
+        const ir::Graph g = twoLayers();
+        tune::LayerTuneReport out;
+        out.layer = "out";
+        out.inputQuant = quant::SignalQuant::fromRangeCodes({0.0f, 1.6f}, 64, false);
+        tune::LayerTuneReport unknown;
+        unknown.layer = "no such layer";
+        const std::map<std::string, double> scales = snn::tuningActivationScales(g, {out, unknown});
+        QCOMPARE(scales.size(), size_t{1});
+        QVERIFY(scales.count("hidden.out") == 1);
+        QVERIFY(std::fabs(scales.at("hidden.out") - 1.6) < 1e-6);
+
+        snn::ConvertOptions o;
+        o.normalization = snn::NormalizationMethod::Max;
+        o.activationScales = scales;
+        o.activationScales["out.out"] = 5.0;
+        auto net = snn::convert(g, test::shippedProfile("tianji"), ir::Tensor::fromData({2, 2}, {1.0f, 0.0f, 0.0f, 1.0f}), o);
+        QVERIFY2(net, net ? "" : net.error().message.c_str());
+        QVERIFY(std::fabs(net->layers[0].activationScale - 1.6) < 1e-6); // not the calibrated 0.8
+        QVERIFY(std::fabs(net->layers[1].activationScale - 5.0) > 1e-3);   // readout: its own
     }
 
     // A network whose activations already are rates (what tuning with rateNeuron produces)

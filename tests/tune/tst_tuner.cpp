@@ -417,6 +417,31 @@ private slots:
         QCOMPARE(wrongShape.error().code, Errc::InvalidArgument);
     }
 
+    // Spiking profiles: the tuner's quantisers are the rate model's grid (spike counts 0..T),
+    // with the ramp neuron clamp(z, 0, 1), and the kept weights are never worse on it.
+    void spikingTuningUsesTheRateGrid()
+    {
+        const ir::Graph net = denseNet();
+        const ir::Tensor x = uniformImages({256, 16}, 5);
+        tune::HardwareQuant hw = lowPrecision(7);
+        hw.weights.bits = 8;
+        hw.rateCodeMax = 64;
+        hw.rampNeuron = true;
+        tune::TuneOptions options;
+        options.epochs = 2;
+        const auto result = tune::tuneNetwork(net, hw, x, nullptr, options);
+        QVERIFY2(result.has_value(), result ? "" : result.error().toString().c_str());
+        QCOMPARE(result->layers.size(), size_t{2});
+        for (const tune::LayerTuneReport& r : result->layers) {
+            QCOMPARE(r.inputQuant.qmax, 64);
+            QCOMPARE(r.outputQuant.qmax, 64);
+            QVERIFY2(r.mseAfterPhase3 <= r.mseBefore, r.layer.c_str());
+        }
+        // 127 codes instead of 64 would halve the step: a different, finer grid.
+        QCOMPARE(result->layers.front().inputQuant.scale,
+                 quant::SignalQuant::fromRangeCodes(quant::calibrateRange(x.data(), x.f.size(), hw.range, 7, hw.percentile), 64, false).scale);
+    }
+
     void shippedMlpAgreesMoreAfterTuning()
     {
         const auto train = fashionMnistTrain();

@@ -101,12 +101,17 @@ tune::HardwareQuant hardwareQuantFor(const hw::Profile& profile, const strategy:
         hw.weights.scheme = quant::WeightScheme::ValueSet;
         hw.weights.axonTypes = std::max(1, profile.weights.axonTypes);
     }
-    hw.inputBits = profile.io.inputBits;
+    hw.inputBits = profile.inputCodeBits();
     // A neuron's output is read by the next crossbar: the narrower of the two widths.
-    hw.outputBits = std::min(profile.neuron.outputBits, profile.io.inputBits);
+    hw.outputBits = profile.isSpiking() ? profile.inputCodeBits() : std::min(profile.neuron.outputBits, profile.io.inputBits);
+    hw.rateCodeMax = profile.rateCodeMax();
     hw.range = q.signalRange;
     hw.percentile = q.percentile;
-    hw.rampNeuron = profile.isSpiking();
+    // Spiking profiles: the output quantiser of range [0, λ] with codes 0..T saturates, so relu
+    // followed by it is the rate model in the layer's own units, λ·clamp(z/λ, 0, 1) on a grid of
+    // λ/T; the network needs no rate normalisation first (which the ramp neuron's clamp at 1
+    // would), and snn::convert's normalisation maps the tuned weights onto the same model.
+    hw.rampNeuron = false;
     hw.outputExpansion = strategy.quantization.outputExpansion;
     return hw;
 }

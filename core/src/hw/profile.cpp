@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "nnb/hw/profile.h"
 
+#include <cstdint>
+
 namespace nnb::hw {
 
 int Profile::arraysPerWeightBlock() const
@@ -12,6 +14,17 @@ int Profile::arraysPerWeightBlock() const
         slices = (magnitudeBits + weights.cellBits - 1) / weights.cellBits;
     }
     return slices * (weights.differential ? 2 : 1);
+}
+
+int Profile::inputCodeBits() const
+{
+    const int codes = rateCodeMax();
+    if (codes == 0)
+        return io.inputBits;
+    int bits = 1;
+    while ((int64_t{1} << bits) - 1 < codes)
+        ++bits;
+    return bits;
 }
 
 const char* toString(WeightEncoding encoding)

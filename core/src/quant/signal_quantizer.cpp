@@ -39,16 +39,27 @@ SignalQuant SignalQuant::fromRange(Range range, int bits, bool isSigned)
 {
     const int minBits = isSigned ? 2 : 1;
     NNB_ASSERT(bits >= minBits && bits <= 24);
-    NNB_ASSERT(std::isfinite(range.lo) && std::isfinite(range.hi) && range.lo <= range.hi);
     bits = std::clamp(bits, minBits, 24);
+    return fromRangeCodes(range, isSigned ? detail::symmetricMax(bits) : detail::unsignedMax(bits), isSigned);
+}
+
+SignalQuant SignalQuant::fromRangeCodes(Range range, int32_t maxCode, bool isSigned)
+{
+    const int32_t largest = isSigned ? detail::symmetricMax(24) : detail::unsignedMax(24);
+    NNB_ASSERT(maxCode >= 1 && maxCode <= largest);
+    NNB_ASSERT(std::isfinite(range.lo) && std::isfinite(range.hi) && range.lo <= range.hi);
+    maxCode = std::clamp(maxCode, 1, largest);
     const double lo = std::isfinite(range.lo) ? range.lo : 0.0;
     const double hi = std::isfinite(range.hi) ? range.hi : 0.0;
 
     SignalQuant q;
-    q.bits = bits;
+    q.bits = 1;
+    while (detail::unsignedMax(q.bits) < maxCode)
+        ++q.bits;
+    q.bits += isSigned ? 1 : 0;
     q.isSigned = isSigned;
     if (isSigned) {
-        q.qmax = detail::symmetricMax(bits);
+        q.qmax = maxCode;
         q.qmin = -q.qmax;
         const double maxAbs = std::max(std::abs(lo), std::abs(hi));
         q.scale = maxAbs > 0.0 ? static_cast<float>(maxAbs / q.qmax) : 1.0f;
@@ -56,7 +67,7 @@ SignalQuant SignalQuant::fromRange(Range range, int bits, bool isSigned)
         return q;
     }
     q.qmin = 0;
-    q.qmax = detail::unsignedMax(bits);
+    q.qmax = maxCode;
     const double lo0 = std::min(std::min(lo, hi), 0.0);
     const double hi0 = std::max(std::max(lo, hi), 0.0);
     if (hi0 == lo0) {

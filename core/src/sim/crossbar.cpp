@@ -122,8 +122,8 @@ CrossbarConfig CrossbarConfig::fromProfile(const hw::Profile& profile)
     c.cellBits = profile.weights.encoding == hw::WeightEncoding::BitSliced ? profile.weights.cellBits
                                                                            : profile.weights.bits;
     c.differential = profile.weights.differential;
-    c.inputBits = profile.io.inputBits;
-    c.dacBits = std::min(profile.io.dacBits, profile.io.inputBits);
+    c.inputBits = profile.inputCodeBits();
+    c.dacBits = std::min(profile.io.dacBits, c.inputBits);
     c.adcBits = profile.io.adcBits;
     c.adcStep = 0.0;
     c.adcMode = AdcMode::Clip;

@@ -283,7 +283,12 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
         info[signals.find(v)].quant = q;
     }
 
+    // A spiking profile's signals are spike counts 0..T (rateCodeMax), not codes of the per-tick
+    // width.
+    const int rateCodes = profile.rateCodeMax();
     const auto bitsOf = [&](const SignalInfo& s) {
+        if (rateCodes > 0)
+            return profile.inputCodeBits();
         int bits = s.readByCrossbar ? profile.io.inputBits : profile.io.outputBits;
         if (s.producedByNeuron)
             bits = std::min(bits, profile.neuron.outputBits);
@@ -297,7 +302,8 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
         }
         const int bits = bitsOf(s);
         const quant::Range range = quant::calibrateRange(values.data(), values.size(), options.signalRange, bits, options.percentile);
-        s.quant = quant::SignalQuant::fromRange(range, bits, /*isSigned=*/false);
+        s.quant = rateCodes > 0 ? quant::SignalQuant::fromRangeCodes(range, rateCodes, /*isSigned=*/false)
+                                : quant::SignalQuant::fromRange(range, bits, /*isSigned=*/false);
     };
 
     // 2. Weights, signal quantisers (in topological order, so a max-tree inherits its input's
@@ -320,6 +326,11 @@ Expected<QuantizedNetwork> quantizeNetwork(const ir::Graph& compiled, const hw::
     }
     if (!options.stages.io || !options.stages.weights)
         result.simulatable = false;
+    if (rateCodes > 0 && options.stages.io)
+        result.diagnostics.push_back({Severity::Info, "neuron.ticks_per_inference",
+                                      "spiking profile: every signal is emulated as its spike count over " + std::to_string(rateCodes)
+                                          + " ticks (codes 0.." + std::to_string(rateCodes)
+                                          + ", the rate model); `compile --snn` runs the spiking network itself"});
 
     // Per-tensor granularity spans the whole layer: every non-structural tile of one layer (and
     // role) is quantised once as a flat tensor; each tile takes its slice of the codes.

@@ -317,6 +317,17 @@ ConvertOptions convertOptionsFor(const strategy::Strategy& strategy)
     return o;
 }
 
+std::map<std::string, double> tuningActivationScales(const ir::Graph& tunedOriginal,
+                                                     const std::vector<tune::LayerTuneReport>& layers)
+{
+    std::map<std::string, double> scales;
+    for (const tune::LayerTuneReport& l : layers)
+        for (const ir::Node& node : tunedOriginal.nodes())
+            if (node.name == l.layer && !node.inputs.empty())
+                scales[tunedOriginal.value(node.inputs[0]).name] = l.inputQuant.dequantize(l.inputQuant.qmax);
+    return scales;
+}
+
 Expected<SpikingNetwork> convert(const CompileResult& compiled, const ir::Tensor& calibration,
                                  const ConvertOptions& options, const RunContext& ctx)
 {
@@ -494,6 +505,9 @@ Expected<SpikingNetwork> convert(const ir::Graph& compiled, const hw::Profile& p
             v = 1.0; // already in rate units
         else if (readout[l] && options.readout == OutputReadout::Potential)
             v = s.maxAbs; // only the arg-max matters; keeps V/T ≈ the logit / λ moderate
+        else if (const auto fixed = options.activationScales.find(compiled.value(compiled.node(floats[l].node).outputs[0]).name);
+                 fixed != options.activationScales.end())
+            v = fixed->second;
         else if (options.normalization == NormalizationMethod::Max)
             v = s.maxPositive;
         else

@@ -25,7 +25,10 @@ Expected<quant::SignalQuant> calibrateSignal(const float* values, size_t n, int 
                                                     + ", got " + std::to_string(bits));
     if (hw.range == quant::RangeMethod::Percentile && !(hw.percentile > 50.0 && hw.percentile <= 100.0))
         return makeError(Errc::InvalidArgument, "the calibration percentile must be in (50, 100], got " + std::to_string(hw.percentile));
-    return quant::SignalQuant::fromRange(quant::calibrateRange(values, n, hw.range, bits, hw.percentile), bits, isSigned);
+    const quant::Range range = quant::calibrateRange(values, n, hw.range, bits, hw.percentile);
+    if (hw.rateCodeMax > 0)
+        return quant::SignalQuant::fromRangeCodes(range, hw.rateCodeMax, isSigned);
+    return quant::SignalQuant::fromRange(range, bits, isSigned);
 }
 
 void hardwareRows(const LayerShape& shape, Neuron neuron, const FakeQuant& output, const float* xq,

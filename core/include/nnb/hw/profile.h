@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,15 @@ struct Profile {
     bool isSpiking() const { return neuron.model != NeuronModel::Relu; }
     /// \returns arrays needed per crossbar-sized weight block: bit slices × (2 if differential).
     int arraysPerWeightBlock() const;
+
+    /// Signals between crossbars of a spiking profile are spike counts over
+    /// neuron.ticks_per_inference ticks (rate coding, the rate model Y = clamp((W·X + L)/T, 0, 1)):
+    /// codes 0..T in steps of 1/T, whatever the per-tick width of signals.input_bits.
+    /// \returns T for a spiking profile, 0 otherwise.
+    int rateCodeMax() const { return isSpiking() ? std::max(1, neuron.ticksPerInference) : 0; }
+    /// \returns the bits of a crossbar's input codes: signals.input_bits, or for a spiking profile
+    /// the bits of the spike counts 0..T (fed to the integer simulator one tick-bit at a time).
+    int inputCodeBits() const;
 };
 
 const char* toString(WeightEncoding encoding);

@@ -40,6 +40,11 @@ struct SignalQuant {
     /// \p bits must be in [1, 24] (unsigned) or [2, 24] (signed) and \p range finite with
     /// lo <= hi; violations are programmer errors (NNB_ASSERT), clamped in release builds.
     static SignalQuant fromRange(Range range, int bits, bool isSigned);
+    /// \returns the quantiser of \p range with codes [0, maxCode] (unsigned) or [−maxCode,
+    /// maxCode] (signed), as fromRange() otherwise: a grid that is not a power of two, such as
+    /// the spike counts 0..T of a rate-coded signal over T ticks. bits is the width of maxCode
+    /// (plus the sign). \p maxCode must be in [1, 2^24 − 1] (unsigned) or [1, 2^23 − 1] (signed).
+    static SignalQuant fromRangeCodes(Range range, int32_t maxCode, bool isSigned);
 
     /// \returns the grid \p copies times finer over the same range: scale/copies, with zero point,
     /// qmin and qmax times copies (bits grown by ceil(log2 copies)). It is what the host decodes

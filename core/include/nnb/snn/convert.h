@@ -37,6 +37,10 @@
 // through neurons), host ops other than a final Softmax, output re-encoding (MergeCopies) and
 // value-set weights (TrueNorth's axon types).
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "nnb/compile.h"
 #include "nnb/ir/graph.h"
 #include "nnb/ir/tensor.h"
@@ -44,6 +48,7 @@
 #include "nnb/strategy/strategy.h"
 #include "nnb/support/expected.h"
 #include "nnb/support/run_context.h"
+#include "nnb/tune/tuner.h"
 
 namespace nnb::snn {
 
@@ -59,7 +64,17 @@ struct ConvertOptions {
     /// Calibration images run through the float network at once (memory bound), >= 1.
     int64_t calibrationChunk = 256;
     int threads = 0; ///< of the float calibration run (0: hardware concurrency)
+    /// Activation scales λ fixed by the caller, by the name of the value a core-op produces (its
+    /// output in the compiled graph): weight tuning calibrated them (tuningActivationScales), so
+    /// the tuned network runs on the grids it was tuned on. Readout and ramp core-ops ignore it.
+    std::map<std::string, double> activationScales;
 };
+
+/// The activation scales a tuning calibrated: per tuned layer, the upper end of its input
+/// quantiser's range, by the name of the value the layer reads (in \p tunedOriginal, whose
+/// value names the compiled graph keeps at layer boundaries). For ConvertOptions::activationScales.
+std::map<std::string, double> tuningActivationScales(const ir::Graph& tunedOriginal,
+                                                     const std::vector<tune::LayerTuneReport>& layers);
 
 /// The conversion options a strategy asks for: the normalisation follows its signal range
 /// (quantization.signal_range max → Max, percentile or mse-optimal → Percentile with

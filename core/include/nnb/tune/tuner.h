@@ -49,6 +49,10 @@ struct HardwareQuant {
     /// Spiking profiles: the neuron is clamp(z, 0, 1) (the integrate-and-fire rate model) instead
     /// of relu. Targets above 1 cannot be reached then: rate-normalise the network first.
     bool rampNeuron = false;
+    /// Spiking profiles: signals are spike counts 0..rateCodeMax over that many ticks (the rate
+    /// model's grid of step 1/T), and inputBits/outputBits only bound the calibration; 0: codes
+    /// of inputBits/outputBits.
+    int rateCodeMax = 0;
     /// Data re-encoding of the network's outputs over this many neurons (strategy
     /// quantization.output_expansion): the layer producing the logits (the first graph output,
     /// or the input of a final Softmax) has Qout.refined(outputExpansion) instead of Qout.
