@@ -46,8 +46,10 @@ struct HardwareQuant {
     int outputBits = 8; ///< neuron output codes, 1..24 (2..24 if signed)
     quant::RangeMethod range = quant::RangeMethod::Percentile;
     double percentile = 99.99; ///< for RangeMethod::Percentile, in (50, 100]
-    /// Spiking profiles: the neuron is clamp(z, 0, 1) (the integrate-and-fire rate model) instead
-    /// of relu. Targets above 1 cannot be reached then: rate-normalise the network first.
+    /// The neuron is clamp(z, 0, 1) (the integrate-and-fire rate model in rate units) instead of
+    /// relu: for networks already rate-normalised. Targets above 1 cannot be reached then.
+    /// (hardwareQuantFor keeps relu for spiking profiles: with rateCodeMax the saturating output
+    /// quantiser is the same clamp in each layer's own units.)
     bool rampNeuron = false;
     /// Spiking profiles: signals are spike counts 0..rateCodeMax over that many ticks (the rate
     /// model's grid of step 1/T), and inputBits/outputBits only bound the calibration; 0: codes
