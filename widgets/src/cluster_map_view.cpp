@@ -13,11 +13,12 @@
 #include "nnb/widgets/core_map_view.h"
 #include "nnb/widgets/formatting.h"
 #include "nnb/widgets/resource_summary.h"
+#include "mesh_grid.h"
 
 namespace nnb::widgets {
 namespace {
 
-constexpr int kMargin = 12;
+constexpr int kMargin = MeshGrid::kMargin;
 constexpr int kLegendWidth = 260;
 constexpr int kHeaderLines = 3; // title, headline, details
 
@@ -115,44 +116,16 @@ QString ClusterMapView::titleText() const
     return text;
 }
 
-ClusterMapView::Geometry ClusterMapView::geometry() const
+MeshGrid ClusterMapView::geometry() const
 {
-    Geometry g;
-    g.titleHeight = (fontMetrics().height() + 2) * kHeaderLines + 8;
-    const QRect area = rect().adjusted(kMargin, kMargin + g.titleHeight, -kMargin, -kMargin);
-    const int legendWidth = std::min(kLegendWidth, area.width() / 3);
-    const QRect meshArea = area.adjusted(0, 0, -legendWidth - kMargin, 0);
-    g.legend = QRect(meshArea.right() + kMargin, area.top(), legendWidth, area.height());
-    if (tiles() <= 0)
-        return g;
-    const int w = m_data->meshWidth;
-    const int h = m_data->meshHeight;
-    g.cell = std::max(2.0, std::min(double(meshArea.width()) / w, double(meshArea.height()) / h));
-    g.mesh = QRect(meshArea.left(), meshArea.top(), int(g.cell * w), int(g.cell * h));
-    return g;
+    const bool hasMesh = tiles() > 0;
+    return MeshGrid::layout(rect(), (fontMetrics().height() + 2) * kHeaderLines + 8, kLegendWidth,
+                            hasMesh ? m_data->meshWidth : 0, hasMesh ? m_data->meshHeight : 0);
 }
 
-QRect ClusterMapView::tileRect(int tile) const
-{
-    if (tile < 0 || tile >= tiles())
-        return {};
-    const Geometry g = geometry();
-    const int x = tile % m_data->meshWidth;
-    const int y = tile / m_data->meshWidth;
-    return QRectF(g.mesh.left() + x * g.cell, g.mesh.top() + y * g.cell, g.cell, g.cell).toAlignedRect();
-}
+QRect ClusterMapView::tileRect(int tile) const { return geometry().cellRect(tile); }
 
-int ClusterMapView::tileAt(const QPoint& pos) const
-{
-    if (tiles() <= 0)
-        return -1;
-    const Geometry g = geometry();
-    if (!g.mesh.contains(pos) || g.cell <= 0)
-        return -1;
-    const int x = std::min(m_data->meshWidth - 1, int((pos.x() - g.mesh.left()) / g.cell));
-    const int y = std::min(m_data->meshHeight - 1, int((pos.y() - g.mesh.top()) / g.cell));
-    return y * m_data->meshWidth + x;
-}
+int ClusterMapView::tileAt(const QPoint& pos) const { return geometry().cellAt(pos); }
 
 QColor ClusterMapView::tileColor(int tile) const
 {
@@ -210,7 +183,7 @@ void ClusterMapView::paintEvent(QPaintEvent*)
     const QColor text = palette().color(QPalette::Text);
     const QColor muted = palette().color(QPalette::PlaceholderText);
     const QColor errorColor(0xc0, 0x39, 0x2b);
-    const Geometry g = geometry();
+    const MeshGrid g = geometry();
 
     // Header: title, headline, then the period, the chip's size and where the spikes come from.
     QFont titleFont = font();

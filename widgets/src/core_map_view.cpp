@@ -11,11 +11,12 @@
 
 #include "nnb/map/mapping.h"
 #include "nnb/widgets/formatting.h"
+#include "mesh_grid.h"
 
 namespace nnb::widgets {
 namespace {
 
-constexpr int kMargin = 12;
+constexpr int kMargin = MeshGrid::kMargin;
 constexpr int kLegendWidth = 230;
 
 QString qstr(const std::string& s)
@@ -95,44 +96,16 @@ QString CoreMapView::titleText() const
         .arg(QString::fromLatin1(mapping::toString(r.unit)));
 }
 
-CoreMapView::Geometry CoreMapView::geometry() const
+MeshGrid CoreMapView::geometry() const
 {
-    Geometry g;
-    g.titleHeight = fontMetrics().height() * 2 + 8;
-    const QRect area = rect().adjusted(kMargin, kMargin + g.titleHeight, -kMargin, -kMargin);
-    const int legendWidth = std::min(kLegendWidth, area.width() / 3);
-    const QRect meshArea = area.adjusted(0, 0, -legendWidth - kMargin, 0);
-    g.legend = QRect(meshArea.right() + kMargin, area.top(), legendWidth, area.height());
-    if (!m_mapping || m_mapping->mesh.width <= 0 || m_mapping->mesh.height <= 0)
-        return g;
-    const int w = m_mapping->mesh.width;
-    const int h = m_mapping->mesh.height;
-    g.cell = std::max(2.0, std::min(double(meshArea.width()) / w, double(meshArea.height()) / h));
-    g.mesh = QRect(meshArea.left(), meshArea.top(), int(g.cell * w), int(g.cell * h));
-    return g;
+    const bool hasMesh = m_mapping && m_mapping->mesh.width > 0 && m_mapping->mesh.height > 0;
+    return MeshGrid::layout(rect(), fontMetrics().height() * 2 + 8, kLegendWidth, hasMesh ? m_mapping->mesh.width : 0,
+                            hasMesh ? m_mapping->mesh.height : 0);
 }
 
-QRect CoreMapView::coreRect(int core) const
-{
-    if (!m_mapping || core < 0 || core >= m_mapping->mesh.cores())
-        return {};
-    const Geometry g = geometry();
-    const int x = m_mapping->mesh.x(core);
-    const int y = m_mapping->mesh.y(core);
-    return QRectF(g.mesh.left() + x * g.cell, g.mesh.top() + y * g.cell, g.cell, g.cell).toAlignedRect();
-}
+QRect CoreMapView::coreRect(int core) const { return geometry().cellRect(core); }
 
-int CoreMapView::coreAt(const QPoint& pos) const
-{
-    if (!m_mapping)
-        return -1;
-    const Geometry g = geometry();
-    if (!g.mesh.contains(pos) || g.cell <= 0)
-        return -1;
-    const int x = std::min(m_mapping->mesh.width - 1, int((pos.x() - g.mesh.left()) / g.cell));
-    const int y = std::min(m_mapping->mesh.height - 1, int((pos.y() - g.mesh.top()) / g.cell));
-    return y * m_mapping->mesh.width + x;
-}
+int CoreMapView::coreAt(const QPoint& pos) const { return geometry().cellAt(pos); }
 
 QColor CoreMapView::coreColor(int core) const
 {
@@ -178,7 +151,7 @@ void CoreMapView::paintEvent(QPaintEvent*)
     p.setRenderHint(QPainter::Antialiasing);
     const QColor text = palette().color(QPalette::Text);
     const QColor muted = palette().color(QPalette::PlaceholderText);
-    const Geometry g = geometry();
+    const MeshGrid g = geometry();
 
     QFont titleFont = font();
     titleFont.setBold(true);

@@ -11,6 +11,8 @@
 
 namespace nnb::widgets {
 
+struct MeshGrid; // widgets/src/mesh_grid.h
+
 /// The spiking-cluster view: a spiking network's crossbar clusters (LCTES'20 partitioning) on
 /// the mesh of their design-time placement, as a grid like CoreMapView. Each used tile is
 /// coloured by the layer most of its neurons belong to (the core map's colours) and shaded by
@@ -61,13 +63,7 @@ protected:
     bool event(QEvent* event) override;
 
 private:
-    struct Geometry {
-        QRect mesh;   ///< the area of the grid
-        double cell = 0;
-        QRect legend; ///< the legend's area
-        int titleHeight = 0;
-    };
-    Geometry geometry() const;
+    MeshGrid geometry() const;
     int tileAt(const QPoint& pos) const;
     int tiles() const;
     void rebuildTileIndex();

@@ -14,6 +14,8 @@ struct MappingResult;
 
 namespace nnb::widgets {
 
+struct MeshGrid; // widgets/src/mesh_grid.h
+
 /// The core-mapping view: the chip's mesh of cores as a grid, each used core coloured by the
 /// layer its tile belongs to and shaded by its crossbar's utilisation (light: few cells hold a
 /// weight; saturated: full), loaded mesh links drawn between cores, a legend of layers, and a
@@ -59,13 +61,7 @@ protected:
     bool event(QEvent* event) override;
 
 private:
-    struct Geometry {
-        QRect mesh;   ///< the area of the grid
-        double cell = 0;
-        QRect legend; ///< the legend's area
-        int titleHeight = 0;
-    };
-    Geometry geometry() const;
+    MeshGrid geometry() const;
     int coreAt(const QPoint& pos) const;
 
     std::shared_ptr<const mapping::MappingResult> m_mapping;
