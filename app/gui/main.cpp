@@ -130,8 +130,10 @@ void scheduleViewScreenshots(nnb::app::MainWindow& window, const QString& direct
                           w->compile();
                       },
                       /*waitForCompile=*/true});
-    // The shipped LeNet on the spiking tianji: its neurons' crossbar clusters on the mesh.
-    shots->push_back({"spiking-clusters.png", tabOf("clusterMapView"), "summaryDock", [w] {
+    // The shipped LeNet on the spiking tianji: its neurons' crossbar clusters on the mesh, with
+    // the starting strategy again (the weight histogram's shot coarsened it).
+    shots->push_back({"spiking-clusters.png", tabOf("clusterMapView"), "summaryDock", [w, initial = w->strategy()] {
+                          w->setStrategy(initial);
                           const auto file = nnb::app::profileDir() / "tianji.yaml";
                           if (auto tianji = nnb::app::loadProfileSpec("tianji"))
                               w->setProfile(*tianji, QString::fromStdString(file.string()));
