@@ -134,7 +134,8 @@ std::vector<F> profileFields()
     // Signals.
     add(intField(u"signals.input_bits"_s, QObject::tr("Input bits"), QObject::tr("bits"), 1, 32,
                  QObject::tr("Precision of a value entering a crossbar. Activations are rounded to this many bits at "
-                             "every core boundary."),
+                             "every core boundary. Spiking profiles: the width of one tick's spike (1); a value is "
+                             "its spike count over the ticks per inference, so its precision is set by the ticks."),
                  [](Profile& p) -> int& { return p.io.inputBits; }));
     add(intField(u"signals.output_bits"_s, QObject::tr("Output bits"), QObject::tr("bits"), 1, 32,
                  QObject::tr("Precision of a value leaving a core."), [](Profile& p) -> int& { return p.io.outputBits; }));
