@@ -14,6 +14,7 @@
 #include "nnb/exec/executor.h"
 #include "nnb/snn/convert.h"
 #include "nnb/snn/neuron_graph.h"
+#include "nnb/snn/neuron_spikes.h"
 #include "nnb/snn/partition.h"
 #include "nnb/snn/partition_validation.h"
 #include "nnb/snn/snn_dataflow.h"
@@ -26,50 +27,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double msSince(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
-
-/// Weights the neuron graph's nodes by the spikes per inference the simulation measured: a
-/// layer whose core-op covers it element for element gets per-neuron counts, other layers
-/// (split over several core-ops, pooling) the mean count of the core-ops realising them.
-void setMeasuredSpikes(snn::NeuronGraph& graph, const snn::SpikingNetwork& net, const snn::SpikingRun& run)
-{
-    const double images = static_cast<double>(std::max<int64_t>(run.images, 1));
-    std::map<std::string, std::pair<double, double>> meanByLayer; // layer -> (spikes, neurons)
-    for (size_t i = 0; i < net.layers.size() && i < run.layers.size(); ++i) {
-        auto& [spikes, neurons] = meanByLayer[net.layers[i].layer];
-        spikes += static_cast<double>(run.layers[i].totalSpikes) / images;
-        neurons += static_cast<double>(net.layers[i].neurons);
-    }
-    const auto& layers = graph.layers();
-    for (size_t l = 0; l < layers.size(); ++l) {
-        const snn::NeuronLayer& layer = layers[l];
-        if (layer.count <= 0)
-            continue;
-        if (l == 0 && static_cast<int64_t>(run.inputSpikeCounts.size()) == layer.count) {
-            std::vector<float> counts;
-            for (int64_t c : run.inputSpikeCounts)
-                counts.push_back(static_cast<float>(static_cast<double>(c) / images));
-            (void)graph.setLayerSpikeCounts(static_cast<int32_t>(l), counts);
-            continue;
-        }
-        bool exact = false;
-        for (size_t i = 0; i < net.layers.size() && i < run.layers.size(); ++i)
-            if (net.layers[i].layer == layer.name && net.layers[i].neurons == layer.count && run.layers[i].totalSpikes > 0) {
-                std::vector<float> counts;
-                for (int64_t c : run.layers[i].spikeCounts)
-                    counts.push_back(static_cast<float>(static_cast<double>(c) / images));
-                exact = graph.setLayerSpikeCounts(static_cast<int32_t>(l), counts).has_value();
-                break;
-            }
-        if (exact)
-            continue;
-        const auto it = meanByLayer.find(layer.name);
-        if (it == meanByLayer.end() || it->second.second <= 0)
-            continue;
-        const auto mean = static_cast<float>(it->second.first / it->second.second);
-        for (snn::NeuronId id = layer.first; id < layer.first + layer.count; ++id)
-            graph.setSpikes(id, mean);
-    }
-}
 
 /// Deterministic occupancy: about \p fraction of the tiles taken, spread over the mesh.
 std::vector<bool> occupancy(int tiles, double fraction)
@@ -159,7 +116,7 @@ Expected<nlohmann::json> runSnnReport(const CompileResult& result, const strateg
     // 3. Neurons -> crossbar clusters, both packings, each checked by the independent validator.
     start = Clock::now();
     NNB_TRY(snn::NeuronGraph graph, addContext(snn::buildNeuronGraph(*result.original), "--snn neuron graph"));
-    setMeasuredSpikes(graph, net, run);
+    snn::setNeuronSpikes(graph, net, snn::measuredSpikes(run));
     const double graphMs = msSince(start);
     fmt::print("\nneuron graph of the original network: {} neurons, {} input axons, {} synapses ({:.1f} ms); "
                "spikes per inference from the simulation\n",

@@ -12,6 +12,7 @@
 #include "nnb/quant/weight_quantizer.h"
 #include "nnb/snn/convert.h"
 #include "nnb/snn/neuron_graph.h"
+#include "nnb/snn/neuron_spikes.h"
 #include "nnb/snn/partition.h"
 #include "nnb/snn/partition_validation.h"
 #include "nnb/snn/snn_dataflow.h"
@@ -156,66 +157,14 @@ constexpr int64_t kSpikeEstimateImages = 32;
 constexpr size_t kMaxDrawnLinks = 80;
 
 /// Sets the spikes per inference of \p graph's nodes from the rate model of the converted
-/// network (rate × ticks, averaged over \p images), as the CLI's setMeasuredSpikes does with the
-/// spiking simulation's counts: a layer realised element for element by one core-op gets
-/// per-neuron counts, others (split over several core-ops, max-trees) the mean of their
-/// core-ops. The rate model is the limit the simulation converges to, without its seconds of
-/// ticking. \returns the number of images used.
+/// network on \p images (rate × ticks): the limit the spiking simulation converges to, without
+/// its seconds of ticking. \returns the number of images used.
 Expected<int64_t> setEstimatedSpikes(snn::NeuronGraph& graph, const CompileResult& compiled, const ir::Tensor& images,
                                      const strategy::Strategy& strategy, const RunContext& ctx)
 {
     NNB_TRY(const snn::SpikingNetwork net, snn::convert(compiled, images, snn::convertOptionsFor(strategy), ctx));
     NNB_TRY(const snn::RateModelOutput rates, snn::rateModel(net, images));
-    const auto batch = static_cast<size_t>(std::max<int64_t>(rates.batch, 1));
-    const double ticks = net.ticks;
-    // Per core-op layer: mean spikes per inference of each neuron (a readout layer does not fire).
-    auto perNeuron = [&](const std::vector<float>& r, size_t neurons, bool spiking) {
-        std::vector<float> counts(neurons, 0.0f);
-        if (!spiking || neurons == 0 || r.size() < batch * neurons)
-            return counts;
-        for (size_t b = 0; b < batch; ++b)
-            for (size_t n = 0; n < neurons; ++n)
-                counts[n] += r[b * neurons + n];
-        for (float& c : counts)
-            c = static_cast<float>(c / static_cast<double>(batch) * ticks);
-        return counts;
-    };
-    std::map<std::string, std::pair<double, double>> meanByLayer; // layer -> (spikes, neurons)
-    std::vector<std::vector<float>> layerCounts;
-    for (size_t i = 0; i < net.layers.size() && i < rates.layerRates.size(); ++i) {
-        const snn::SpikingLayer& layer = net.layers[i];
-        layerCounts.push_back(perNeuron(rates.layerRates[i], static_cast<size_t>(layer.neurons), layer.spiking));
-        auto& [spikes, neurons] = meanByLayer[layer.layer];
-        for (float c : layerCounts.back())
-            spikes += c;
-        neurons += static_cast<double>(layer.neurons);
-    }
-    const auto& layers = graph.layers();
-    for (size_t l = 0; l < layers.size(); ++l) {
-        const snn::NeuronLayer& layer = layers[l];
-        if (layer.count <= 0)
-            continue;
-        if (graph.isInput(layer.first)) {
-            if (static_cast<int64_t>(rates.inputRates.size()) == rates.batch * layer.count)
-                (void)graph.setLayerSpikeCounts(static_cast<int32_t>(l),
-                                                perNeuron(rates.inputRates, static_cast<size_t>(layer.count), true));
-            continue;
-        }
-        bool exact = false;
-        for (size_t i = 0; i < layerCounts.size(); ++i)
-            if (net.layers[i].layer == layer.name && net.layers[i].neurons == layer.count) {
-                exact = graph.setLayerSpikeCounts(static_cast<int32_t>(l), layerCounts[i]).has_value();
-                break;
-            }
-        if (exact)
-            continue;
-        const auto it = meanByLayer.find(layer.name);
-        if (it == meanByLayer.end() || it->second.second <= 0)
-            continue; // no core-op realises it: keeps the graph's default
-        const auto mean = static_cast<float>(it->second.first / it->second.second);
-        for (snn::NeuronId id = layer.first; id < layer.first + layer.count; ++id)
-            graph.setSpikes(id, mean);
-    }
+    snn::setNeuronSpikes(graph, net, snn::rateModelSpikes(net, rates));
     return rates.batch;
 }
 

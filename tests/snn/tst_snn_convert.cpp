@@ -18,6 +18,8 @@
 #include "nnb/snn/spiking_sim.h"
 #include "shipped_profile.h"
 #include "nnb/quant/signal_quantizer.h"
+#include "nnb/snn/neuron_graph.h"
+#include "nnb/snn/neuron_spikes.h"
 #include "test_paths.h"
 
 using namespace nnb;
@@ -274,6 +276,95 @@ private slots:
     // Acceptance (issue #7): the shipped LeNet converted for tianji is within 1 point of its
     // float accuracy, on the first 1,000 Fashion-MNIST test images at 128 ticks (the full
     // 10,000-image figures against ticks are in nnb_bench_snn).
+    // The neuron graph of the shipped LeNet weighted by the rate model and by the simulation: a
+    // layer one core-op realises (the first Conv) gets its per-neuron counts, the input its
+    // coders', a layer split over several core-ops (/7/Gemm's partials and merges) their mean;
+    // the simulation's counts trail the rate model's by under one spike per neuron.
+    void neuronGraphWeightedBySpikes()
+    {
+        auto train = data::loadFashionMnistTrain(data::kDebianFashionMnistDir);
+        if (!train)
+            QSKIP("Debian's dataset-fashion-mnist is not installed");
+        const ir::Tensor images = train->batch(0, 64);
+        const Shipped lenet = compileShipped("lenet.onnx", images);
+        auto net = snn::convert(lenet.compiled, images);
+        QVERIFY2(net, net ? "" : net.error().message.c_str());
+        auto rates = snn::rateModel(*net, images);
+        QVERIFY(rates);
+        const snn::NeuronSpikes model = snn::rateModelSpikes(*net, *rates);
+        QCOMPARE(model.layers.size(), net->layers.size());
+        QCOMPARE(static_cast<int64_t>(model.input.size()), net->inputNeurons);
+
+        auto graph = snn::buildNeuronGraph(lenet.original);
+        QVERIFY(graph);
+        snn::setNeuronSpikes(*graph, *net, model);
+        const auto layerNamed = [&](const std::string& name) {
+            for (size_t l = 0; l < graph->layers().size(); ++l)
+                if (graph->layers()[l].name == name)
+                    return static_cast<int>(l);
+            return -1;
+        };
+        const auto coreOpLayer = [&](const std::string& name) {
+            for (size_t i = 0; i < net->layers.size(); ++i)
+                if (net->layers[i].layer == name)
+                    return static_cast<int>(i);
+            return -1;
+        };
+        // The input: the coders' counts.
+        const snn::NeuronLayer& input = graph->layers()[0];
+        QVERIFY(graph->isInput(input.first));
+        QCOMPARE(graph->spikes(input.first + 300), model.input[300]);
+        // /0/Conv: realised by one core-op element for element.
+        const int conv = layerNamed("/0/Conv");
+        const int convOp = coreOpLayer("/0/Conv");
+        QVERIFY(conv >= 0 && convOp >= 0);
+        const snn::NeuronLayer& c = graph->layers()[static_cast<size_t>(conv)];
+        QCOMPARE(static_cast<int64_t>(c.count), net->layers[static_cast<size_t>(convOp)].neurons);
+        double total = 0.0;
+        for (int32_t k = 0; k < c.count; ++k) {
+            QCOMPARE(graph->spikes(c.first + k), model.layers[static_cast<size_t>(convOp)][static_cast<size_t>(k)]);
+            total += graph->spikes(c.first + k);
+        }
+        QVERIFY(total > 0.0);
+        // /7/Gemm: split over partial and merge core-ops, none element for element, so every
+        // neuron gets their mean.
+        const int fc = layerNamed("/7/Gemm");
+        QVERIFY(fc >= 0);
+        const snn::NeuronLayer& g7 = graph->layers()[static_cast<size_t>(fc)];
+        double sum = 0.0, neurons = 0.0;
+        int coreOps = 0;
+        for (size_t i = 0; i < net->layers.size(); ++i)
+            if (net->layers[i].layer == "/7/Gemm") {
+                QVERIFY(net->layers[i].neurons != g7.count);
+                for (float v : model.layers[i])
+                    sum += v;
+                neurons += static_cast<double>(net->layers[i].neurons);
+                ++coreOps;
+            }
+        QVERIFY(coreOps > 1);
+        QVERIFY(sum > 0.0);
+        for (int32_t k = 0; k < g7.count; ++k)
+            QCOMPARE(graph->spikes(g7.first + k), static_cast<float>(sum / neurons));
+
+        // The simulation's counts per inference, against the rate model's: close in total.
+        snn::SpikingSimOptions so;
+        so.ticks = net->ticks;
+        auto run = snn::simulate(*net, images, nullptr, so);
+        QVERIFY2(run, run ? "" : run.error().message.c_str());
+        const snn::NeuronSpikes measured = snn::measuredSpikes(*run);
+        QCOMPARE(measured.layers.size(), net->layers.size());
+        double simulated = 0.0;
+        for (float v : measured.layers[static_cast<size_t>(convOp)])
+            simulated += v;
+        qInfo("/0/Conv spikes per inference: rate model %.1f, simulation %.1f", total, simulated);
+        // Reset by subtraction keeps a residual below threshold at the end of the window: at
+        // most about one spike per neuron less than rate × ticks.
+        QVERIFY(simulated <= total);
+        QVERIFY(total - simulated <= static_cast<double>(c.count));
+        QCOMPARE(measured.layers[static_cast<size_t>(convOp)][5],
+                 static_cast<float>(static_cast<double>(run->layers[static_cast<size_t>(convOp)].spikeCounts[5]) / 64.0));
+    }
+
     void shippedLenetWithinOnePoint()
     {
         auto train = data::loadFashionMnistTrain(data::kDebianFashionMnistDir);
