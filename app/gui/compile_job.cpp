@@ -319,8 +319,10 @@ Expected<SpikingOutcome> spikingClusters(const ir::Graph& original, const Compil
     map->spikeSource = spikeSource;
     map->ticks = profile.neuron.ticksPerInference; // the dataflow model's default (DataflowModelOptions::ticks = 0)
     if (auto throughput = snn::clusterThroughput(*partition, placement, profile, {}, ctx)) {
-        map->periodNs = throughput->periodNs.toDouble();
-        map->inferencesPerSecond = throughput->inferencesPerSecond;
+        map->periodNs = summary.periodNs = throughput->periodNs.toDouble();
+        map->inferencesPerSecond = summary.inferencesPerSecond = throughput->inferencesPerSecond;
+        summary.meshWidth = placement.width;
+        summary.meshHeight = placement.height;
         map->critical = qstr(throughput->critical);
     } else if (throughput.error().code == Errc::Cancelled) {
         return tl::unexpected(throughput.error());

@@ -8,6 +8,7 @@
 // One window serves every test (the default job runs once). Compiles measure the accuracy on
 // 200 test images to keep the test short; the application's default is 1,000.
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <set>
 
@@ -404,6 +405,10 @@ void TestCompileWindow::spikingProfileShowsClusters()
     // The dataflow guarantee and spikes estimated from the network's activations, not the default.
     QVERIFY(map->inferencesPerSecond > 0);
     QVERIFY(map->periodNs > 0);
+    // The summary states the same guarantee.
+    const QString throughput = summary->value(QStringLiteral("snn.throughput"));
+    QVERIFY2(throughput.startsWith(nnb::widgets::formatCount(std::llround(map->inferencesPerSecond)) + QStringLiteral(" inferences/s")),
+             qPrintable(throughput));
     QVERIFY(!map->critical.isEmpty());
     QCOMPARE(map->ticks, tianji->neuron.ticksPerInference);
     QVERIFY2(map->spikeSource.startsWith(QStringLiteral("estimated")), qPrintable(map->spikeSource));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "nnb/widgets/resource_summary.h"
 
+#include <cmath>
+
 #include <QHeaderView>
 #include <QLabel>
 #include <QTreeWidget>
@@ -92,6 +94,15 @@ void ResourceSummary::addSpikingClusters(const SpikingClusters& c)
     addRow(top, QStringLiteral("snn.valid"), tr("Validator"),
            c.valid ? tr("every crossbar within its limits") : tr("VIOLATIONS: see Problems"),
            tr("An independent check: every neuron in one crossbar, rows and columns within limits, every synapse realised."));
+    if (c.periodNs > 0.0)
+        addRow(top, QStringLiteral("snn.throughput"), tr("Throughput (guaranteed)"),
+               tr("%1 inferences/s (%2)").arg(formatCount(std::llround(c.inferencesPerSecond))).arg(formatNs(c.periodNs)),
+               tr("A lower bound on throughput: %1 per inference from the maximum cycle mean of the clusters' "
+                  "synchronous dataflow graph (cores, links and buffers) placed on a %2 × %3 mesh, with spikes "
+                  "estimated by the rate model; see the Spiking clusters tab.")
+                   .arg(formatNs(c.periodNs))
+                   .arg(c.meshWidth)
+                   .arg(c.meshHeight));
 }
 
 QTreeWidgetItem* ResourceSummary::section(const QString& title)

@@ -31,8 +31,9 @@
 //            b_j = round(bias_j / (s_in·s_w,j));
 //   partial core-ops hand acc_j to their Accumulate, which adds them as integers;
 //   y_j    = s_in·s_w,j·acc_j in double, then the neuron function (relu or ramp);
-//   code_j = clamp(round(y_j / s_out) + z_out, 0, 2^bits − 1): a per-neuron requantiser with a
-//            53-bit multiplier.
+//   code_j = clamp(round(y_j / s_out) + z_out, 0, qmax): a per-neuron requantiser with a
+//            53-bit multiplier; qmax = 2^bits − 1, or on a spiking profile the ticks per
+//            inference T (a signal is its spike count 0..T, hw::Profile::rateCodeMax).
 // The ADC step Δ is an integer (so acc is exact): one full-scale step for all arrays (rounded
 // up, Clip mode), or per array, input cycle and column (per array and cycle without
 // QuantizeOptions::adcPerColumn) a power of two (Scale mode) fitted to the largest read the

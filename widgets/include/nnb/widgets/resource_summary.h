@@ -30,6 +30,9 @@ struct SpikingClusters {
     qint64 lowerBound = 0;
     int rows = 0, cols = 0;   ///< the crossbar
     bool valid = false;       ///< every cluster passed the independent validator
+    double periodNs = 0.0;    ///< guaranteed period per inference on the design-time placement (0: not analysed)
+    double inferencesPerSecond = 0.0;
+    int meshWidth = 0, meshHeight = 0; ///< the mesh the clusters were placed on
     QString error;            ///< when the network could not be clustered
 };
 
